@@ -1,0 +1,267 @@
+//! Typed settings, read once at start-up from environment variables (README, "Settings").
+//! A bad value stops start-up with one line that names the variable.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database: DatabaseUrl,
+    pub data_dir: PathBuf,
+    pub upload_dir: PathBuf,
+    /// `None`: generated once and kept in `data_dir`.
+    pub jwt_secret: Option<Secret>,
+    /// Where cargo-leptos put the WASM, JS and CSS (`LEPTOS_SITE_ROOT`).
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(Secret),
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+const MIN_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `get`, so tests can supply an environment of their own.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // A variable that is set but empty is a mistake worth stopping for, not a default.
+        let var = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match get(name) {
+                Some(v) if v.trim().is_empty() => Err(ConfigError {
+                    name,
+                    problem: "is set but empty".into(),
+                }),
+                other => Ok(other),
+            }
+        };
+
+        let addr = match (var("LETUSCHAT_ADDR")?, var("LEPTOS_SITE_ADDR")?) {
+            (Some(v), _) => parse_addr("LETUSCHAT_ADDR", &v)?,
+            (None, Some(v)) => parse_addr("LEPTOS_SITE_ADDR", &v)?,
+            (None, None) => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        let data_dir = PathBuf::from(var("LETUSCHAT_DATA_DIR")?.unwrap_or_else(|| "data".into()));
+        let database = match var("DATABASE_URL")? {
+            Some(url) => DatabaseUrl::parse(&url)?,
+            None => DatabaseUrl::Sqlite(format!(
+                "sqlite://{}",
+                data_dir.join("letuschat.db").display()
+            )),
+        };
+        let upload_dir =
+            PathBuf::from(var("LETUSCHAT_UPLOAD_DIR")?.unwrap_or_else(|| "uploads".into()));
+        let jwt_secret = match var("LETUSCHAT_JWT_SECRET")? {
+            Some(s) if s.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError {
+                    name: "LETUSCHAT_JWT_SECRET",
+                    problem: format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                })
+            }
+            other => other.map(Secret),
+        };
+        let site_root =
+            PathBuf::from(var("LEPTOS_SITE_ROOT")?.unwrap_or_else(|| "target/site".into()));
+        Ok(Settings {
+            addr,
+            database,
+            data_dir,
+            upload_dir,
+            jwt_secret,
+            site_root,
+        })
+    }
+}
+
+fn parse_addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError {
+        name,
+        problem: format!("{value:?} is not an address like 127.0.0.1:3000"),
+    })
+}
+
+impl DatabaseUrl {
+    /// Only the two backends we ship; anything else is refused, never silently replaced by an
+    /// empty database somewhere unexpected.
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        let url = url.trim();
+        let bad = |problem: String| ConfigError {
+            name: "DATABASE_URL",
+            problem,
+        };
+        let (scheme, rest) = url.split_once(':').ok_or_else(|| {
+            bad("must start with sqlite: or postgres: (e.g. sqlite://data/letuschat.db)".into())
+        })?;
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => {
+                let path = rest.trim_start_matches("//");
+                if path.is_empty() || path.starts_with('?') {
+                    return Err(bad(
+                        "a sqlite: URL needs a file path, e.g. sqlite://data/letuschat.db".into(),
+                    ));
+                }
+                Ok(DatabaseUrl::Sqlite(url.to_owned()))
+            }
+            "postgres" | "postgresql" => {
+                if !rest.starts_with("//") {
+                    return Err(bad(
+                        "a postgres URL looks like postgres://user@host:5432/dbname".into(),
+                    ));
+                }
+                Ok(DatabaseUrl::Postgres(Secret(url.to_owned())))
+            }
+            // The scheme alone is quoted: the rest may hold a password.
+            other => Err(bad(format!(
+                "unsupported scheme {other:?}; use sqlite: (the default) or postgres:"
+            ))),
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(
+            s.database,
+            DatabaseUrl::Sqlite("sqlite://data/letuschat.db".into())
+        );
+        assert_eq!(s.data_dir, PathBuf::from("data"));
+        assert_eq!(s.upload_dir, PathBuf::from("uploads"));
+        assert_eq!(s.site_root, PathBuf::from("target/site"));
+        assert!(s.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn the_sqlite_file_follows_the_data_dir() {
+        let s = settings(&[("LETUSCHAT_DATA_DIR", "/var/lib/chat")]).unwrap();
+        assert_eq!(
+            s.database,
+            DatabaseUrl::Sqlite("sqlite:///var/lib/chat/letuschat.db".into())
+        );
+    }
+
+    #[test]
+    fn our_address_variable_wins_over_leptos_one() {
+        let s = settings(&[("LEPTOS_SITE_ADDR", "0.0.0.0:8080")]).unwrap();
+        assert_eq!(s.addr.to_string(), "0.0.0.0:8080");
+        let s = settings(&[
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+            ("LETUSCHAT_ADDR", "127.0.0.1:9"),
+        ])
+        .unwrap();
+        assert_eq!(s.addr.to_string(), "127.0.0.1:9");
+        assert_eq!(
+            settings(&[("LETUSCHAT_ADDR", "localhost")])
+                .unwrap_err()
+                .name,
+            "LETUSCHAT_ADDR"
+        );
+    }
+
+    #[test]
+    fn database_urls_are_parsed_strictly() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(),
+            "postgres"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(),
+            "postgres"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://x.db").unwrap().backend(),
+            "sqlite"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db").unwrap().backend(),
+            "sqlite"
+        );
+        for bad in [
+            "mysql://root:hunter2@h/db",
+            "letuschat.db",
+            "sqlite://",
+            "postgres:db",
+            "http://x",
+        ] {
+            let err = DatabaseUrl::parse(bad).unwrap_err();
+            assert_eq!(err.name, "DATABASE_URL", "{bad}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+        assert_eq!(
+            settings(&[("DATABASE_URL", "")]).unwrap_err().name,
+            "DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn secrets_are_long_and_never_printed() {
+        assert_eq!(
+            settings(&[("LETUSCHAT_JWT_SECRET", "short")])
+                .unwrap_err()
+                .name,
+            "LETUSCHAT_JWT_SECRET"
+        );
+        let s = settings(&[
+            ("LETUSCHAT_JWT_SECRET", &"k".repeat(32)),
+            ("DATABASE_URL", "postgres://u:pw@h/d"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("kkkk") && !debug.contains("pw@"), "{debug}");
+    }
+}

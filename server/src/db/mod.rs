@@ -1,0 +1,214 @@
+//! Storage: the one interface the rest of the server uses, with a SQLite and a PostgreSQL
+//! implementation. No SQL lives outside this module.
+
+mod postgres;
+mod sqlite;
+
+use crate::config::DatabaseUrl;
+use async_trait::async_trait;
+use shared::{Conversation, ConversationId, Me, Message, Timestamp, User, UserId};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+pub type Db = Arc<dyn Store>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A uniqueness rule of the schema refused the write; names the rule.
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    /// The row to act on does not exist, or is not the caller's to act on.
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A password hash: readable by the auth code, never serialised, never printed.
+#[derive(Clone)]
+pub struct PasswordHash(pub String);
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(..)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub photo_url: Option<String>,
+    pub password_hash: PasswordHash,
+}
+
+impl UserRecord {
+    pub fn user(&self) -> User {
+        User {
+            id: self.id,
+            display_name: self.display_name.clone(),
+            photo_url: self.photo_url.clone(),
+        }
+    }
+
+    pub fn me(&self) -> Me {
+        Me {
+            user: self.user(),
+            email: self.email.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// As typed (trimmed); shown back to its owner.
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: PasswordHash,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
+    pub client_id: Uuid,
+    pub text: String,
+    pub img: Option<String>,
+}
+
+/// Which page of a conversation's history to read. Results are always in ascending `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    Existing,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+
+    /// Answers when the database does; for `/readyz`.
+    async fn ping(&self) -> DbResult<()>;
+
+    /// `Conflict("users.email")` when the email (in any case) is taken.
+    async fn create_user(&self, new: NewUser) -> DbResult<UserRecord>;
+    async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>>;
+    /// Those of `ids` that exist, in no particular order.
+    async fn users_by_ids(&self, ids: &[UserId]) -> DbResult<Vec<User>>;
+
+    /// Finds the direct conversation of `a` and `b`, creating it when there is none; the
+    /// database, not a check before the insert, keeps it unique.
+    async fn find_or_create_direct(
+        &self,
+        a: UserId,
+        b: UserId,
+    ) -> DbResult<(ConversationId, Created)>;
+    /// A group of `creator` and `members`.
+    async fn create_group(
+        &self,
+        creator: UserId,
+        members: &[UserId],
+        title: Option<&str>,
+    ) -> DbResult<ConversationId>;
+    /// The conversation as `viewer` sees it, or `None` when it does not exist or `viewer` is not
+    /// a member: callers must not be able to tell the two apart.
+    async fn conversation(
+        &self,
+        id: ConversationId,
+        viewer: UserId,
+    ) -> DbResult<Option<Conversation>>;
+    /// Every conversation of `viewer`, most recent activity first.
+    async fn conversations(&self, viewer: UserId) -> DbResult<Vec<Conversation>>;
+    async fn member_ids(&self, id: ConversationId) -> DbResult<Vec<UserId>>;
+    async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool>;
+
+    /// Stores a message with the conversation's next `seq`, in one transaction. Idempotent on
+    /// (sender, client_id): a repeat returns the first message and `Created::Existing`.
+    /// `NotFound` when the sender is not a member.
+    async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)>;
+    /// `(messages, has_more)`; `has_more` tells whether more lie beyond the page in the
+    /// direction read (older without `after`, newer with it).
+    async fn messages(
+        &self,
+        id: ConversationId,
+        query: HistoryQuery,
+    ) -> DbResult<(Vec<Message>, bool)>;
+    /// Moves `user`'s read position forward to `seq` (never back, never past the last message);
+    /// returns the position now stored. `NotFound` when `user` is not a member.
+    async fn mark_read(&self, id: ConversationId, user: UserId, seq: i64) -> DbResult<i64>;
+}
+
+/// Opens the database the URL names and brings its schema up to date.
+pub async fn connect(url: &DatabaseUrl) -> DbResult<Db> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(url) => Arc::new(SqliteStore::connect(url).await?),
+        DatabaseUrl::Postgres(url) => Arc::new(PgStore::connect(url.expose()).await?),
+    })
+}
+
+/// Orders the two members of a direct conversation, as the schema stores them.
+fn direct_pair(a: UserId, b: UserId) -> (i64, i64) {
+    (a.0.min(b.0), a.0.max(b.0))
+}
+
+fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now().timestamp_millis())
+}
+
+/// Assembles the API shape of conversations from the rows both backends read the same way.
+struct ConversationRow {
+    id: ConversationId,
+    kind: shared::ConversationKind,
+    title: Option<String>,
+    last_seq: i64,
+    read_seq: i64,
+    updated_at: Timestamp,
+}
+
+fn assemble(
+    rows: Vec<ConversationRow>,
+    members: Vec<(ConversationId, User)>,
+    last: Vec<Message>,
+) -> Vec<Conversation> {
+    use std::collections::HashMap;
+    let mut members_of: HashMap<ConversationId, Vec<User>> = HashMap::new();
+    for (cid, user) in members {
+        members_of.entry(cid).or_default().push(user);
+    }
+    let mut last_of: HashMap<ConversationId, Message> =
+        last.into_iter().map(|m| (m.conversation_id, m)).collect();
+    rows.into_iter()
+        .map(|row| Conversation {
+            id: row.id,
+            kind: row.kind,
+            title: row.title,
+            members: members_of.remove(&row.id).unwrap_or_default(),
+            last_message: last_of.remove(&row.id),
+            unread_count: (row.last_seq - row.read_seq).max(0),
+            updated_at: row.updated_at,
+        })
+        .collect()
+}
+
+fn parse_kind(kind: &str) -> shared::ConversationKind {
+    match kind {
+        "direct" => shared::ConversationKind::Direct,
+        _ => shared::ConversationKind::Group,
+    }
+}

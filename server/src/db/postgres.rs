@@ -1,0 +1,412 @@
+//! PostgreSQL storage: the production database, and the way to run several server processes.
+//! Native UUID and TIMESTAMPTZ columns; concurrent senders in one conversation are ordered by the
+//! row lock that raising `last_seq` takes.
+
+use super::*;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+const MESSAGE_COLUMNS: &str =
+    "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
+
+impl PgStore {
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        let options = PgConnectOptions::from_str(url)?.application_name("letuschat");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn load(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<Conversation>> {
+        let only = only.map(|c| c.0);
+        let rows = sqlx::query(
+            "SELECT c.id, c.kind, c.title, c.last_seq, c.updated_at, mine.read_seq
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)
+             ORDER BY c.updated_at DESC, c.id",
+        )
+        .bind(viewer.0)
+        .bind(only)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(ConversationRow {
+                    id: ConversationId(r.try_get("id")?),
+                    kind: parse_kind(r.try_get("kind")?),
+                    title: r.try_get("title")?,
+                    last_seq: r.try_get("last_seq")?,
+                    read_seq: r.try_get("read_seq")?,
+                    updated_at: timestamp(r, "updated_at")?,
+                })
+            })
+            .collect::<DbResult<Vec<_>>>()?;
+        let members = sqlx::query(
+            "SELECT m.conversation_id, u.id, u.display_name, u.photo_url
+             FROM user_conversations mine
+             JOIN user_conversations m ON m.conversation_id = mine.conversation_id
+             JOIN users u ON u.id = m.user_id
+             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)
+             ORDER BY u.id",
+        )
+        .bind(viewer.0)
+        .bind(only)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((ConversationId(r.try_get("conversation_id")?), user(r)?)))
+        .collect::<DbResult<Vec<_>>>()?;
+        let last = sqlx::query(
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)",
+        )
+        .bind(viewer.0)
+        .bind(only)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(message)
+        .collect::<DbResult<Vec<_>>>()?;
+        Ok(assemble(rows, members, last))
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, new: NewUser) -> DbResult<UserRecord> {
+        let row = sqlx::query(
+            "INSERT INTO users (email, email_key, display_name, password_hash)
+             VALUES ($1, $2, $3, $4)
+             RETURNING id, email, display_name, photo_url, password_hash",
+        )
+        .bind(&new.email)
+        .bind(shared::validate::email_key(&new.email))
+        .bind(&new.display_name)
+        .bind(&new.password_hash.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| unique_violation(e, "users.email"))?;
+        user_record(&row)
+    }
+
+    async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>> {
+        let row = sqlx::query("SELECT id, email, display_name, photo_url, password_hash FROM users WHERE email_key = $1")
+            .bind(shared::validate::email_key(email))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT id, email, display_name, photo_url, password_hash FROM users WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn users_by_ids(&self, ids: &[UserId]) -> DbResult<Vec<User>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let rows = sqlx::query("SELECT id, display_name, photo_url FROM users WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user).collect()
+    }
+
+    async fn find_or_create_direct(
+        &self,
+        a: UserId,
+        b: UserId,
+    ) -> DbResult<(ConversationId, Created)> {
+        let (low, high) = direct_pair(a, b);
+        let mut tx = self.pool.begin().await?;
+        // A racing twin waits here on the unique index until the first commits, then does nothing.
+        let inserted: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO conversations (id, kind, direct_low, direct_high)
+             VALUES ($1, 'direct', $2, $3)
+             ON CONFLICT (direct_low, direct_high) DO NOTHING
+             RETURNING id",
+        )
+        .bind(Uuid::new_v4())
+        .bind(low)
+        .bind(high)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(foreign_key_violation)?;
+        let Some(id) = inserted.map(ConversationId) else {
+            let id: Uuid = sqlx::query_scalar(
+                "SELECT id FROM conversations WHERE direct_low = $1 AND direct_high = $2",
+            )
+            .bind(low)
+            .bind(high)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok((ConversationId(id), Created::Existing));
+        };
+        add_members(&mut tx, id, &[UserId(low), UserId(high)]).await?;
+        tx.commit().await?;
+        Ok((id, Created::New))
+    }
+
+    async fn create_group(
+        &self,
+        creator: UserId,
+        members: &[UserId],
+        title: Option<&str>,
+    ) -> DbResult<ConversationId> {
+        let mut all: Vec<UserId> = members.iter().copied().chain([creator]).collect();
+        all.sort();
+        all.dedup();
+        let mut tx = self.pool.begin().await?;
+        let id = ConversationId(Uuid::new_v4());
+        sqlx::query("INSERT INTO conversations (id, kind, title) VALUES ($1, 'group', $2)")
+            .bind(id.0)
+            .bind(title)
+            .execute(&mut *tx)
+            .await?;
+        add_members(&mut tx, id, &all).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn conversation(
+        &self,
+        id: ConversationId,
+        viewer: UserId,
+    ) -> DbResult<Option<Conversation>> {
+        Ok(self.load(viewer, Some(id)).await?.pop())
+    }
+
+    async fn conversations(&self, viewer: UserId) -> DbResult<Vec<Conversation>> {
+        self.load(viewer, None).await
+    }
+
+    async fn member_ids(&self, id: ConversationId) -> DbResult<Vec<UserId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM user_conversations WHERE conversation_id = $1 ORDER BY user_id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
+    async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM user_conversations WHERE conversation_id = $1 AND user_id = $2",
+        )
+        .bind(id.0)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
+        let existing = || async {
+            let row = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_id = $2"
+            ))
+            .bind(new.sender_id.0)
+            .bind(new.client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.as_ref().map(message).transpose()
+        };
+        if let Some(first) = existing().await? {
+            return Ok((first, Created::Existing));
+        }
+        let mut tx = self.pool.begin().await?;
+        // Only a member's row matches, so a stranger's send changes nothing.
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = $1 AND user_id = $2)
+             RETURNING last_seq",
+        )
+        .bind(new.conversation_id.0)
+        .bind(new.sender_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let seq = seq.ok_or(DbError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+             ON CONFLICT (sender_id, client_id) DO NOTHING
+             RETURNING {MESSAGE_COLUMNS}"
+        ))
+        .bind(Uuid::new_v4())
+        .bind(new.conversation_id.0)
+        .bind(seq)
+        .bind(new.sender_id.0)
+        .bind(new.client_id)
+        .bind(&new.text)
+        .bind(&new.img)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            // The same client_id committed meanwhile: roll back (and with it the seq) and answer
+            // with the first message.
+            tx.rollback().await?;
+            let first = existing().await?.ok_or(DbError::NotFound)?;
+            return Ok((first, Created::Existing));
+        };
+        // The sender has read what they wrote.
+        sqlx::query("UPDATE user_conversations SET read_seq = $3 WHERE conversation_id = $1 AND user_id = $2")
+            .bind(new.conversation_id.0)
+            .bind(new.sender_id.0)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((message(&row)?, Created::New))
+    }
+
+    async fn messages(
+        &self,
+        id: ConversationId,
+        q: HistoryQuery,
+    ) -> DbResult<(Vec<Message>, bool)> {
+        let forward = q.after.is_some();
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = $1 AND seq > $2 AND seq < $3
+             ORDER BY seq {} LIMIT $4",
+            if forward { "ASC" } else { "DESC" }
+        );
+        let rows = sqlx::query(&sql)
+            .bind(id.0)
+            .bind(q.after.unwrap_or(0))
+            .bind(q.before.unwrap_or(i64::MAX))
+            .bind(q.limit + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut page = rows.iter().map(message).collect::<DbResult<Vec<_>>>()?;
+        let has_more = page.len() as i64 > q.limit;
+        page.truncate(q.limit as usize);
+        if !forward {
+            page.reverse();
+        }
+        Ok((page, has_more))
+    }
+
+    async fn mark_read(&self, id: ConversationId, user: UserId, seq: i64) -> DbResult<i64> {
+        let stored: Option<i64> = sqlx::query_scalar(
+            "UPDATE user_conversations
+             SET read_seq = GREATEST(read_seq, LEAST($3, (SELECT last_seq FROM conversations WHERE id = $1)))
+             WHERE conversation_id = $1 AND user_id = $2
+             RETURNING read_seq",
+        )
+        .bind(id.0)
+        .bind(user.0)
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await?;
+        stored.ok_or(DbError::NotFound)
+    }
+}
+
+async fn add_members(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: ConversationId,
+    members: &[UserId],
+) -> DbResult<()> {
+    let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
+    sqlx::query(
+        "INSERT INTO user_conversations (conversation_id, user_id) SELECT $1, unnest($2::bigint[])",
+    )
+    .bind(id.0)
+    .bind(ids)
+    .execute(&mut **tx)
+    .await
+    .map_err(foreign_key_violation)?;
+    Ok(())
+}
+
+fn unique_violation(e: sqlx::Error, rule: &'static str) -> DbError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(rule),
+        _ => DbError::Sqlx(e),
+    }
+}
+
+/// A member id that names nobody.
+fn foreign_key_violation(e: sqlx::Error) -> DbError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => DbError::NotFound,
+        _ => DbError::Sqlx(e),
+    }
+}
+
+fn timestamp(row: &PgRow, column: &str) -> DbResult<Timestamp> {
+    let at: DateTime<Utc> = row.try_get(column)?;
+    Ok(Timestamp(at.timestamp_millis()))
+}
+
+fn user(row: &PgRow) -> DbResult<User> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+    })
+}
+
+fn user_record(row: &PgRow) -> DbResult<UserRecord> {
+    Ok(UserRecord {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+        password_hash: PasswordHash(row.try_get("password_hash")?),
+    })
+}
+
+fn message(row: &PgRow) -> DbResult<Message> {
+    Ok(Message {
+        id: shared::MessageId(row.try_get("id")?),
+        conversation_id: ConversationId(row.try_get("conversation_id")?),
+        seq: row.try_get("seq")?,
+        sender_id: UserId(row.try_get("sender_id")?),
+        client_id: row.try_get("client_id")?,
+        text: row.try_get("text")?,
+        img: row.try_get("img")?,
+        created_at: timestamp(row, "created_at")?,
+    })
+}

@@ -1,0 +1,451 @@
+//! SQLite storage: the zero-configuration default, one file beside the binary.
+//!
+//! WAL lets readers run beside the writer. All writes go through one connection, so they never
+//! wait on each other's locks or fail with SQLITE_BUSY; reads use a small pool of their own.
+//! `synchronous=FULL` makes every commit durable before it returns: an acknowledged message
+//! survives a power cut, not only a crash, at the price of one fsync per commit.
+
+use super::*;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+const MESSAGE_COLUMNS: &str =
+    "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(dir) = options
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStore { write, read })
+    }
+
+    async fn members(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<(ConversationId, User)>> {
+        let rows = sqlx::query(
+            "SELECT m.conversation_id, u.id, u.display_name, u.photo_url
+             FROM user_conversations mine
+             JOIN user_conversations m ON m.conversation_id = mine.conversation_id
+             JOIN users u ON u.id = m.user_id
+             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)
+             ORDER BY u.id",
+        )
+        .bind(viewer.0)
+        .bind(only.map(|c| c.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((conversation_id(r, "conversation_id")?, user(r)?)))
+            .collect()
+    }
+
+    async fn last_messages(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<Message>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)",
+        )
+        .bind(viewer.0)
+        .bind(only.map(|c| c.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(message).collect()
+    }
+
+    async fn conversation_rows(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<ConversationRow>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.kind, c.title, c.last_seq, c.updated_at, mine.read_seq
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)
+             ORDER BY c.updated_at DESC, c.id",
+        )
+        .bind(viewer.0)
+        .bind(only.map(|c| c.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConversationRow {
+                    id: conversation_id(r, "id")?,
+                    kind: parse_kind(r.try_get("kind")?),
+                    title: r.try_get("title")?,
+                    last_seq: r.try_get("last_seq")?,
+                    read_seq: r.try_get("read_seq")?,
+                    updated_at: Timestamp(r.try_get("updated_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn load(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<Conversation>> {
+        let rows = self.conversation_rows(viewer, only).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let members = self.members(viewer, only).await?;
+        let last = self.last_messages(viewer, only).await?;
+        Ok(assemble(rows, members, last))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, new: NewUser) -> DbResult<UserRecord> {
+        let row = sqlx::query(
+            "INSERT INTO users (email, email_key, display_name, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id, email, display_name, photo_url, password_hash",
+        )
+        .bind(&new.email)
+        .bind(shared::validate::email_key(&new.email))
+        .bind(&new.display_name)
+        .bind(&new.password_hash.0)
+        .bind(now().0)
+        .fetch_one(&self.write)
+        .await
+        .map_err(|e| unique_violation(e, "users.email"))?;
+        user_record(&row)
+    }
+
+    async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>> {
+        let row = sqlx::query("SELECT id, email, display_name, photo_url, password_hash FROM users WHERE email_key = ?1")
+            .bind(shared::validate::email_key(email))
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT id, email, display_name, photo_url, password_hash FROM users WHERE id = ?1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn users_by_ids(&self, ids: &[UserId]) -> DbResult<Vec<User>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let rows = sqlx::query("SELECT id, display_name, photo_url FROM users WHERE id IN (SELECT value FROM json_each(?1))")
+            .bind(serde_json::to_string(&ids).expect("ids serialise"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user).collect()
+    }
+
+    async fn find_or_create_direct(
+        &self,
+        a: UserId,
+        b: UserId,
+    ) -> DbResult<(ConversationId, Created)> {
+        let (low, high) = direct_pair(a, b);
+        let mut tx = self.write.begin().await?;
+        let id = ConversationId(Uuid::new_v4());
+        let at = now().0;
+        let inserted = sqlx::query(
+            "INSERT INTO conversations (id, kind, direct_low, direct_high, created_at, updated_at)
+             VALUES (?1, 'direct', ?2, ?3, ?4, ?4)
+             ON CONFLICT (direct_low, direct_high) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(low)
+        .bind(high)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(foreign_key_violation)?;
+        if inserted.rows_affected() == 0 {
+            let row = sqlx::query(
+                "SELECT id FROM conversations WHERE direct_low = ?1 AND direct_high = ?2",
+            )
+            .bind(low)
+            .bind(high)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok((conversation_id(&row, "id")?, Created::Existing));
+        }
+        add_members(&mut tx, id, &[UserId(low), UserId(high)], at).await?;
+        tx.commit().await?;
+        Ok((id, Created::New))
+    }
+
+    async fn create_group(
+        &self,
+        creator: UserId,
+        members: &[UserId],
+        title: Option<&str>,
+    ) -> DbResult<ConversationId> {
+        let mut all: Vec<UserId> = members.iter().copied().chain([creator]).collect();
+        all.sort();
+        all.dedup();
+        let mut tx = self.write.begin().await?;
+        let id = ConversationId(Uuid::new_v4());
+        let at = now().0;
+        sqlx::query("INSERT INTO conversations (id, kind, title, created_at, updated_at) VALUES (?1, 'group', ?2, ?3, ?3)")
+            .bind(id.to_string())
+            .bind(title)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        add_members(&mut tx, id, &all, at).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn conversation(
+        &self,
+        id: ConversationId,
+        viewer: UserId,
+    ) -> DbResult<Option<Conversation>> {
+        Ok(self.load(viewer, Some(id)).await?.pop())
+    }
+
+    async fn conversations(&self, viewer: UserId) -> DbResult<Vec<Conversation>> {
+        self.load(viewer, None).await
+    }
+
+    async fn member_ids(&self, id: ConversationId) -> DbResult<Vec<UserId>> {
+        let rows = sqlx::query(
+            "SELECT user_id FROM user_conversations WHERE conversation_id = ?1 ORDER BY user_id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(UserId(r.try_get("user_id")?)))
+            .collect()
+    }
+
+    async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
+        let mut tx = self.write.begin().await?;
+        let existing = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ?1 AND client_id = ?2"
+        ))
+        .bind(new.sender_id.0)
+        .bind(new.client_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            return Ok((message(&row)?, Created::Existing));
+        }
+        let at = now().0;
+        // Only a member's row matches, so a stranger's send changes nothing.
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?2
+             WHERE id = ?1 AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?3)
+             RETURNING last_seq",
+        )
+        .bind(new.conversation_id.to_string())
+        .bind(at)
+        .bind(new.sender_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let seq = seq.ok_or(DbError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING {MESSAGE_COLUMNS}"
+        ))
+        .bind(Uuid::new_v4().to_string())
+        .bind(new.conversation_id.to_string())
+        .bind(seq)
+        .bind(new.sender_id.0)
+        .bind(new.client_id.to_string())
+        .bind(&new.text)
+        .bind(&new.img)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        // The sender has read what they wrote.
+        sqlx::query("UPDATE user_conversations SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2")
+            .bind(new.conversation_id.to_string())
+            .bind(new.sender_id.0)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((message(&row)?, Created::New))
+    }
+
+    async fn messages(
+        &self,
+        id: ConversationId,
+        q: HistoryQuery,
+    ) -> DbResult<(Vec<Message>, bool)> {
+        // Walk (conversation_id, seq) from the cursor: newest first unless reading forward.
+        let forward = q.after.is_some();
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = ?1 AND seq > ?2 AND seq < ?3
+             ORDER BY seq {} LIMIT ?4",
+            if forward { "ASC" } else { "DESC" }
+        );
+        let rows = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(q.after.unwrap_or(0))
+            .bind(q.before.unwrap_or(i64::MAX))
+            .bind(q.limit + 1)
+            .fetch_all(&self.read)
+            .await?;
+        let mut page = rows.iter().map(message).collect::<DbResult<Vec<_>>>()?;
+        let has_more = page.len() as i64 > q.limit;
+        page.truncate(q.limit as usize);
+        if !forward {
+            page.reverse();
+        }
+        Ok((page, has_more))
+    }
+
+    async fn mark_read(&self, id: ConversationId, user: UserId, seq: i64) -> DbResult<i64> {
+        let stored: Option<i64> = sqlx::query_scalar(
+            "UPDATE user_conversations
+             SET read_seq = max(read_seq, min(?3, (SELECT last_seq FROM conversations WHERE id = ?1)))
+             WHERE conversation_id = ?1 AND user_id = ?2
+             RETURNING read_seq",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .bind(seq)
+        .fetch_optional(&self.write)
+        .await?;
+        stored.ok_or(DbError::NotFound)
+    }
+}
+
+async fn add_members(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: ConversationId,
+    members: &[UserId],
+    at: i64,
+) -> DbResult<()> {
+    for member in members {
+        sqlx::query("INSERT INTO user_conversations (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)")
+            .bind(id.to_string())
+            .bind(member.0)
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(foreign_key_violation)?;
+    }
+    Ok(())
+}
+
+fn unique_violation(e: sqlx::Error, rule: &'static str) -> DbError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(rule),
+        _ => DbError::Sqlx(e),
+    }
+}
+
+/// A member id that names nobody.
+fn foreign_key_violation(e: sqlx::Error) -> DbError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => DbError::NotFound,
+        _ => DbError::Sqlx(e),
+    }
+}
+
+fn uuid(row: &SqliteRow, column: &str) -> DbResult<Uuid> {
+    let text: String = row.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))
+}
+
+fn conversation_id(row: &SqliteRow, column: &str) -> DbResult<ConversationId> {
+    uuid(row, column).map(ConversationId)
+}
+
+fn user(row: &SqliteRow) -> DbResult<User> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+    })
+}
+
+fn user_record(row: &SqliteRow) -> DbResult<UserRecord> {
+    Ok(UserRecord {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+        password_hash: PasswordHash(row.try_get("password_hash")?),
+    })
+}
+
+fn message(row: &SqliteRow) -> DbResult<Message> {
+    Ok(Message {
+        id: shared::MessageId(uuid(row, "id")?),
+        conversation_id: conversation_id(row, "conversation_id")?,
+        seq: row.try_get("seq")?,
+        sender_id: UserId(row.try_get("sender_id")?),
+        client_id: uuid(row, "client_id")?,
+        text: row.try_get("text")?,
+        img: row.try_get("img")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
+}

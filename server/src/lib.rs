@@ -1,0 +1,13 @@
+//! The LetUsChat server as a library, so the binary and the integration tests start the very
+//! same thing.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod routes;
+pub mod secret;
+pub mod site;
+pub mod startup;
+pub mod state;
+
+pub use startup::Application;

@@ -1,0 +1,72 @@
+//! The pages: Leptos renders them on the server and the WASM hydrates them. Also the built
+//! assets under `/pkg` and the fallback for every other path.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Response as HttpResponse, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::path::Path;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// How the server finds the site cargo-leptos built. File hashing is on when cargo-leptos left
+/// its `hash.txt` beside the binary (as `cargo leptos build` does).
+pub fn leptos_options(site_root: &Path, addr: std::net::SocketAddr) -> LeptosOptions {
+    let hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+        .unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name(option_env!("LEPTOS_OUTPUT_NAME").unwrap_or("letuschat"))
+        .site_root(site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .hash_files(hash_files)
+        .build()
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let options = state.leptos_options.clone();
+    let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    // Hashed names change with their content, so browsers may keep them for a year.
+    let cache_control = HeaderValue::from_static(if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    });
+    let pkg = ServeDir::new(pkg_dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    let shell_options = options.clone();
+    Router::new()
+        .leptos_routes(state, generate_route_list(app::App), move || {
+            app::shell(shell_options.clone())
+        })
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    move |res: &HttpResponse<_>| {
+                        res.status().is_success().then(|| cache_control.clone())
+                    },
+                ))
+                .service(pkg),
+        )
+        .fallback(fallback)
+}
+
+/// Unknown API paths answer in JSON; anything else is a static file from the site folder or
+/// the app's own "not found" page.
+async fn fallback(uri: Uri, state: State<AppState>, req: Request<Body>) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") || path == "/ws" {
+        return AppError::NotFound.into_response();
+    }
+    leptos_axum::file_and_error_handler::<AppState, _>(app::shell)(uri, state, req).await
+}

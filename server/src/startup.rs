@@ -1,0 +1,150 @@
+//! Builds the server from settings, binds it, and serves until told to stop. Binding comes
+//! before serving so tests can run the real server on port 0 and read the port back.
+
+use crate::config::Settings;
+use crate::db::{self, DbError};
+use crate::error::{panic_response, AppError};
+use crate::state::{AppState, Shutdown};
+use crate::{routes, secret, site};
+use axum::response::IntoResponse;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the {backend} database: {source}")]
+    Database {
+        backend: &'static str,
+        source: DbError,
+    },
+    #[error("cannot use {what} {path}: {source}")]
+    Files {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let files = |what, path: &std::path::Path| {
+            let path = path.display().to_string();
+            move |source| StartError::Files { what, path, source }
+        };
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(files("the data folder", &settings.data_dir))?;
+        std::fs::create_dir_all(&settings.upload_dir)
+            .map_err(files("the upload folder", &settings.upload_dir))?;
+        let jwt_secret = match &settings.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => secret::load_or_create(&settings.data_dir)
+                .map_err(files("the secret in", &settings.data_dir))?,
+        };
+        let db = db::connect(&settings.database)
+            .await
+            .map_err(|source| StartError::Database {
+                backend: settings.database.backend(),
+                source,
+            })?;
+        let listener =
+            TcpListener::bind(settings.addr)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: settings.addr,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: settings.addr,
+            source,
+        })?;
+        let state = AppState {
+            leptos_options: site::leptos_options(&settings.site_root, addr),
+            db,
+            settings: Arc::new(settings),
+            jwt_secret: Arc::new(jwt_secret),
+            shutdown: Shutdown::default(),
+        };
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `signal` resolves, then lets in-flight requests finish and tells WebSockets
+    /// to close.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Application { listener, state } = self;
+        let shutdown = state.shutdown.clone();
+        tracing::info!(
+            "listening on http://{} with {}",
+            listener.local_addr()?,
+            state.db.backend()
+        );
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down: finishing requests in flight");
+                shutdown.trigger();
+            })
+            .await
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::router())
+        .merge(site::router(&state))
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

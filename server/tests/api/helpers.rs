@@ -1,0 +1,256 @@
+//! Starts the real server on port 0 with a fresh database per test, on SQLite (a temporary file)
+//! or PostgreSQL (a new database on the server `TEST_DATABASE_URL` names, by default the one on
+//! 127.0.0.1:5432). PostgreSQL being unreachable fails the test: it is never skipped.
+
+use server::config::{DatabaseUrl, Secret, Settings};
+use server::db::{self, Db};
+use server::Application;
+use sqlx::Connection;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test once per backend: `both!(spawn_app => a, b)` makes `a::sqlite`,
+/// `a::postgres`, ... each calling `a(spawn_app(backend).await)`.
+macro_rules! both {
+    ($spawn:path => $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($spawn($crate::helpers::Backend::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($spawn($crate::helpers::Backend::Postgres).await).await
+            }
+        }
+    )+};
+}
+pub(crate) use both;
+
+/// A database of its own for one test, removed when dropped.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    _dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("letuschat.db").display());
+                TestDatabase {
+                    url: DatabaseUrl::Sqlite(url),
+                    _dir: dir,
+                    pg_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = admin_url();
+                let name = format!("letuschat_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL is required for these tests and {admin} did not answer: {e}. Set TEST_DATABASE_URL or run scripts/test.sh, which starts one.")
+                });
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let url = with_database(&admin, &name);
+                TestDatabase {
+                    url: DatabaseUrl::Postgres(Secret::new(url)),
+                    _dir: dir,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url()).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Replaces the database name in a postgres URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A fresh store for storage tests that need no HTTP.
+pub async fn fresh_store(backend: Backend) -> (Db, TestDatabase) {
+    let database = TestDatabase::new(backend).await;
+    let store = db::connect(&database.url)
+        .await
+        .expect("connect and migrate");
+    (store, database)
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub client: reqwest::Client,
+    db: Option<Db>,
+    pub backend: Backend,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    pub database: TestDatabase,
+}
+
+pub fn settings_for(database: &TestDatabase) -> Settings {
+    let dir = database.dir();
+    Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database: database.url.clone(),
+        data_dir: dir.join("data"),
+        upload_dir: dir.join("uploads"),
+        jwt_secret: None,
+        site_root: dir.join("site"),
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database = TestDatabase::new(backend).await;
+    let mut app = TestApp {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        url: String::new(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db: None,
+        backend,
+        stop: None,
+        task: None,
+        database,
+    };
+    app.launch().await;
+    app
+}
+
+impl TestApp {
+    async fn launch(&mut self) {
+        let app = Application::build(settings_for(&self.database))
+            .await
+            .expect("server starts");
+        self.addr = app.local_addr();
+        self.url = format!("http://{}", self.addr);
+        self.db = Some(app.state().db.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.stop = Some(stop);
+        self.task = Some(tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        })));
+    }
+
+    /// The running server's store, for arranging what a test needs.
+    pub fn db(&self) -> &Db {
+        self.db.as_ref().expect("server running")
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{}", self.url, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.at(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Stops the server gracefully and waits until it has.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+        self.db = None;
+    }
+
+    /// Stops this server and starts a new one on the same database and data folder.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.launch().await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Reads an error response and checks it has the contract's shape.
+pub async fn error_of(response: reqwest::Response) -> shared::ErrorBody {
+    let body: serde_json::Value = response.json().await.expect("error responses are JSON");
+    serde_json::from_value::<shared::ErrorResponse>(body.clone())
+        .unwrap_or_else(|e| panic!("not the contract's error shape ({e}): {body}"))
+        .error
+}
+
+#[test]
+fn database_names_are_replaced_in_urls() {
+    assert_eq!(
+        with_database("postgres://u@h:5432/postgres", "x"),
+        "postgres://u@h:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+}

@@ -1,0 +1,12 @@
+//! The words the LetUsChat server and its browser client both speak. No I/O lives here, so the
+//! crate compiles for the server and for WASM alike.
+
+pub mod api;
+pub mod ids;
+pub mod time;
+pub mod validate;
+pub mod ws;
+
+pub use api::*;
+pub use ids::{ConversationId, MessageId, UserId};
+pub use time::Timestamp;

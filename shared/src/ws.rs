@@ -1,0 +1,106 @@
+//! The WebSocket protocol: one JSON object per text frame, tagged by `type` in snake_case.
+
+use crate::{Conversation, ConversationId, Me, Message, UserId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Sent in `ready`; bumped whenever a frame changes in a way old clients cannot read.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Frames a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMsg {
+    Send {
+        client_id: Uuid,
+        conversation_id: ConversationId,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        img: Option<String>,
+    },
+    Typing {
+        conversation_id: ConversationId,
+    },
+    Read {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
+    Ping,
+}
+
+/// Frames the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    Ready {
+        user: Me,
+        protocol: u32,
+    },
+    Ack {
+        client_id: Uuid,
+        message: Message,
+    },
+    Message {
+        message: Message,
+    },
+    Conversation {
+        conversation: Conversation,
+    },
+    Typing {
+        conversation_id: ConversationId,
+        user_id: UserId,
+    },
+    Presence {
+        user_id: UserId,
+        online: bool,
+    },
+    Read {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        seq: i64,
+    },
+    Error {
+        code: String,
+        message: String,
+        client_id: Option<Uuid>,
+    },
+    Pong,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_read_the_contract_shapes() {
+        let send: ClientMsg = serde_json::from_str(
+            r#"{"type":"send","client_id":"6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","text":"hi","img":null}"#,
+        )
+        .unwrap();
+        assert!(matches!(send, ClientMsg::Send { text: Some(ref t), img: None, .. } if t == "hi"));
+        assert_eq!(
+            serde_json::from_str::<ClientMsg>(r#"{"type":"ping"}"#).unwrap(),
+            ClientMsg::Ping
+        );
+        assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"shout"}"#).is_err());
+        assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"read","seq":1}"#).is_err());
+    }
+
+    #[test]
+    fn server_frames_are_tagged_snake_case() {
+        let json = serde_json::to_value(ServerMsg::Presence {
+            user_id: UserId(3),
+            online: true,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "presence", "user_id": 3, "online": true})
+        );
+        assert_eq!(
+            serde_json::to_value(ServerMsg::Pong).unwrap(),
+            serde_json::json!({"type": "pong"})
+        );
+    }
+}

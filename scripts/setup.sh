@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, once per machine, every tool the build and the tests need; skips what is already there
 # at the right version. Called by scripts/run.sh and scripts/test.sh; safe to run by hand.
-# Pins and work-arounds are explained in docs/TOOLCHAIN.md.
+# Pins and work-arounds are explained in README.md, "Toolchain notes".
 set -euo pipefail
 
 CARGO_LEPTOS_VERSION=0.3.11
@@ -48,7 +48,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   install_crate_with_pin wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10
 fi
 
-if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "$BINARYEN_VERSION" ] ||
+if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ] ||
   [ "$(command -v wasm-opt)" != "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]; then
   say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm) into $TOOLS_DIR"
   mkdir -p "$TOOLS_DIR"

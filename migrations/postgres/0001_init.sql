@@ -1,3 +1,7 @@
+-- Trigram indexes make substring search on names fast (pg_trgm is a trusted extension: the
+-- database owner may create it).
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
 -- The seed's data model (user, conversation, userconversation, message) plus what the contract
 -- needs: per-conversation seq, idempotent client ids, conversation kind and title, read positions.
 
@@ -7,10 +11,15 @@ CREATE TABLE users (
     -- Lowercased email: the uniqueness rule ("Ana@x.com" and "ana@x.com" are one account).
     email_key     TEXT        NOT NULL UNIQUE,
     display_name  TEXT        NOT NULL,
+    -- display_name lowercased by the server (the same rule on both databases, whatever the
+    -- collation): what user search matches.
+    name_key      TEXT        NOT NULL,
     password_hash TEXT        NOT NULL,
     photo_url     TEXT,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+CREATE INDEX users_name_key_trgm ON users USING gin (name_key gin_trgm_ops);
+CREATE INDEX users_name_key_prefix ON users (name_key text_pattern_ops);
 
 -- One row per signed-in session; deleting it revokes the token that carries its id.
 CREATE TABLE sessions (

@@ -9,10 +9,27 @@ CREATE TABLE users (
     -- Lowercased email: the uniqueness rule ("Ana@x.com" and "ana@x.com" are one account).
     email_key     TEXT    NOT NULL UNIQUE,
     display_name  TEXT    NOT NULL,
+    -- display_name lowercased by the server (Unicode-aware, unlike SQLite's lower()): what
+    -- user search matches.
+    name_key      TEXT    NOT NULL,
     password_hash TEXT    NOT NULL,
     photo_url     TEXT,
     created_at    INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX users_by_name_key ON users (name_key);
+
+-- Substring search over names: a trigram index kept in step with users by triggers.
+CREATE VIRTUAL TABLE users_search USING fts5 (name_key, content = 'users', content_rowid = 'id', tokenize = 'trigram');
+CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
+    INSERT INTO users_search (rowid, name_key) VALUES (new.id, new.name_key);
+END;
+CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, name_key) VALUES ('delete', old.id, old.name_key);
+END;
+CREATE TRIGGER users_search_update AFTER UPDATE OF name_key ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, name_key) VALUES ('delete', old.id, old.name_key);
+    INSERT INTO users_search (rowid, name_key) VALUES (new.id, new.name_key);
+END;
 
 -- One row per signed-in session; deleting it revokes the token that carries its id.
 CREATE TABLE sessions (

@@ -76,6 +76,16 @@ pub struct NewUser {
 }
 
 #[derive(Debug, Clone)]
+pub struct UploadRecord {
+    pub name: String,
+    pub owner_id: UserId,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone)]
 pub struct NewMessage {
     pub conversation_id: ConversationId,
     pub sender_id: UserId,
@@ -111,6 +121,29 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>>;
     /// Those of `ids` that exist, in no particular order.
     async fn users_by_ids(&self, ids: &[UserId]) -> DbResult<Vec<User>>;
+
+    /// Changes the name and/or password hash; `None` leaves a value as it is.
+    async fn update_user(
+        &self,
+        id: UserId,
+        display_name: Option<&str>,
+        password_hash: Option<&PasswordHash>,
+    ) -> DbResult<UserRecord>;
+    /// Sets the avatar URL; returns the one it replaced.
+    async fn set_photo(&self, id: UserId, photo_url: &str) -> DbResult<Option<String>>;
+    /// Users whose name contains `query` (any case), prefix matches first, `exclude` left out.
+    async fn search_users(&self, query: &str, exclude: UserId, limit: i64) -> DbResult<Vec<User>>;
+
+    async fn create_session(&self, id: Uuid, user: UserId, expires_at: Timestamp) -> DbResult<()>;
+    /// The user a live (present, unexpired) session belongs to.
+    async fn session_user(&self, id: Uuid, user: UserId) -> DbResult<Option<UserRecord>>;
+    async fn delete_session(&self, id: Uuid) -> DbResult<()>;
+    /// Revokes every session of `user`, as a password change must.
+    async fn delete_sessions(&self, user: UserId) -> DbResult<()>;
+
+    async fn record_upload(&self, upload: UploadRecord) -> DbResult<()>;
+    /// Who uploaded the file stored under `name`.
+    async fn upload_owner(&self, name: &str) -> DbResult<Option<UserId>>;
 
     /// Finds the direct conversation of `a` and `b`, creating it when there is none; the
     /// database, not a check before the insert, keeps it unique.
@@ -204,6 +237,22 @@ fn assemble(
             updated_at: row.updated_at,
         })
         .collect()
+}
+
+/// `query` as a LIKE pattern that matches it literally anywhere (backslash escapes).
+fn like_contains(query: &str) -> String {
+    format!("%{}%", escape_like(query))
+}
+
+fn like_prefix(query: &str) -> String {
+    format!("{}%", escape_like(query))
+}
+
+fn escape_like(query: &str) -> String {
+    query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn parse_kind(kind: &str) -> shared::ConversationKind {

@@ -111,13 +111,14 @@ impl Store for PgStore {
 
     async fn create_user(&self, new: NewUser) -> DbResult<UserRecord> {
         let row = sqlx::query(
-            "INSERT INTO users (email, email_key, display_name, password_hash)
-             VALUES ($1, $2, $3, $4)
+            "INSERT INTO users (email, email_key, display_name, name_key, password_hash)
+             VALUES ($1, $2, $3, $4, $5)
              RETURNING id, email, display_name, photo_url, password_hash",
         )
         .bind(&new.email)
         .bind(shared::validate::email_key(&new.email))
         .bind(&new.display_name)
+        .bind(shared::validate::search_key(&new.display_name))
         .bind(&new.password_hash.0)
         .fetch_one(&self.pool)
         .await
@@ -150,6 +151,122 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(user).collect()
+    }
+
+    async fn update_user(
+        &self,
+        id: UserId,
+        display_name: Option<&str>,
+        password_hash: Option<&PasswordHash>,
+    ) -> DbResult<UserRecord> {
+        let row = sqlx::query(
+            "UPDATE users SET display_name = coalesce($2, display_name), name_key = coalesce($3, name_key),
+                              password_hash = coalesce($4, password_hash)
+             WHERE id = $1
+             RETURNING id, email, display_name, photo_url, password_hash",
+        )
+        .bind(id.0)
+        .bind(display_name)
+        .bind(display_name.map(shared::validate::search_key))
+        .bind(password_hash.map(|h| h.0.as_str()))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref()
+            .map(user_record)
+            .transpose()?
+            .ok_or(DbError::NotFound)
+    }
+
+    async fn set_photo(&self, id: UserId, photo_url: &str) -> DbResult<Option<String>> {
+        // The old value, read under the row lock the update takes.
+        let old: Option<Option<String>> = sqlx::query_scalar(
+            "UPDATE users u SET photo_url = $2 FROM (SELECT id, photo_url FROM users WHERE id = $1 FOR UPDATE) old
+             WHERE u.id = old.id RETURNING old.photo_url",
+        )
+        .bind(id.0)
+        .bind(photo_url)
+        .fetch_optional(&self.pool)
+        .await?;
+        old.ok_or(DbError::NotFound)
+    }
+
+    async fn search_users(&self, query: &str, exclude: UserId, limit: i64) -> DbResult<Vec<User>> {
+        let rows = sqlx::query(
+            "SELECT id, display_name, photo_url FROM users
+             WHERE name_key LIKE $1 AND id <> $3
+             ORDER BY name_key LIKE $2 DESC, name_key, id LIMIT $4",
+        )
+        .bind(like_contains(query))
+        .bind(like_prefix(query))
+        .bind(exclude.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user).collect()
+    }
+
+    async fn create_session(&self, id: Uuid, user: UserId, expires_at: Timestamp) -> DbResult<()> {
+        sqlx::query("INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(user.0)
+            .bind(to_datetime(expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(foreign_key_violation)?;
+        Ok(())
+    }
+
+    async fn session_user(&self, id: Uuid, user: UserId) -> DbResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.display_name, u.photo_url, u.password_hash
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()",
+        )
+        .bind(id)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn delete_session(&self, id: Uuid) -> DbResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_sessions(&self, user: UserId) -> DbResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_upload(&self, upload: UploadRecord) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO uploads (name, owner_id, content_type, width, height, bytes)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&upload.name)
+        .bind(upload.owner_id.0)
+        .bind(&upload.content_type)
+        .bind(upload.width as i32)
+        .bind(upload.height as i32)
+        .bind(upload.bytes as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn upload_owner(&self, name: &str) -> DbResult<Option<UserId>> {
+        let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM uploads WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(owner.map(UserId))
     }
 
     async fn find_or_create_direct(
@@ -373,6 +490,10 @@ fn foreign_key_violation(e: sqlx::Error) -> DbError {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => DbError::NotFound,
         _ => DbError::Sqlx(e),
     }
+}
+
+fn to_datetime(at: Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn timestamp(row: &PgRow, column: &str) -> DbResult<Timestamp> {

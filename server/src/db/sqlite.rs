@@ -147,13 +147,14 @@ impl Store for SqliteStore {
 
     async fn create_user(&self, new: NewUser) -> DbResult<UserRecord> {
         let row = sqlx::query(
-            "INSERT INTO users (email, email_key, display_name, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO users (email, email_key, display_name, name_key, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              RETURNING id, email, display_name, photo_url, password_hash",
         )
         .bind(&new.email)
         .bind(shared::validate::email_key(&new.email))
         .bind(&new.display_name)
+        .bind(shared::validate::search_key(&new.display_name))
         .bind(&new.password_hash.0)
         .bind(now().0)
         .fetch_one(&self.write)
@@ -187,6 +188,144 @@ impl Store for SqliteStore {
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(user).collect()
+    }
+
+    async fn update_user(
+        &self,
+        id: UserId,
+        display_name: Option<&str>,
+        password_hash: Option<&PasswordHash>,
+    ) -> DbResult<UserRecord> {
+        let row = sqlx::query(
+            "UPDATE users SET display_name = coalesce(?2, display_name), name_key = coalesce(?3, name_key),
+                              password_hash = coalesce(?4, password_hash)
+             WHERE id = ?1
+             RETURNING id, email, display_name, photo_url, password_hash",
+        )
+        .bind(id.0)
+        .bind(display_name)
+        .bind(display_name.map(shared::validate::search_key))
+        .bind(password_hash.map(|h| h.0.as_str()))
+        .fetch_optional(&self.write)
+        .await?;
+        row.as_ref()
+            .map(user_record)
+            .transpose()?
+            .ok_or(DbError::NotFound)
+    }
+
+    async fn set_photo(&self, id: UserId, photo_url: &str) -> DbResult<Option<String>> {
+        let mut tx = self.write.begin().await?;
+        let old: Option<Option<String>> =
+            sqlx::query_scalar("SELECT photo_url FROM users WHERE id = ?1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let old = old.ok_or(DbError::NotFound)?;
+        sqlx::query("UPDATE users SET photo_url = ?2 WHERE id = ?1")
+            .bind(id.0)
+            .bind(photo_url)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(old)
+    }
+
+    async fn search_users(&self, query: &str, exclude: UserId, limit: i64) -> DbResult<Vec<User>> {
+        // The trigram index answers queries of three characters or more (as a phrase of the
+        // query's trigrams, which is a substring match); shorter ones scan the names.
+        let (sql, pattern) = if query.chars().count() >= 3 {
+            (
+                "SELECT u.id, u.display_name, u.photo_url FROM users_search s JOIN users u ON u.id = s.rowid
+                 WHERE users_search MATCH ?1 AND u.id <> ?3
+                 ORDER BY u.name_key LIKE ?2 ESCAPE '\\' DESC, u.name_key, u.id LIMIT ?4",
+                format!("\"{}\"", query.replace('"', "\"\"")),
+            )
+        } else {
+            (
+                "SELECT id, display_name, photo_url FROM users
+                 WHERE name_key LIKE ?1 ESCAPE '\\' AND id <> ?3
+                 ORDER BY name_key LIKE ?2 ESCAPE '\\' DESC, name_key, id LIMIT ?4",
+                like_contains(query),
+            )
+        };
+        let rows = sqlx::query(sql)
+            .bind(pattern)
+            .bind(like_prefix(query))
+            .bind(exclude.0)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user).collect()
+    }
+
+    async fn create_session(&self, id: Uuid, user: UserId, expires_at: Timestamp) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .bind(now().0)
+        .bind(expires_at.0)
+        .execute(&self.write)
+        .await
+        .map_err(foreign_key_violation)?;
+        Ok(())
+    }
+
+    async fn session_user(&self, id: Uuid, user: UserId) -> DbResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.display_name, u.photo_url, u.password_hash
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .bind(now().0)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn delete_session(&self, id: Uuid) -> DbResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = ?1")
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_sessions(&self, user: UserId) -> DbResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?1")
+            .bind(user.0)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_upload(&self, upload: UploadRecord) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO uploads (name, owner_id, content_type, width, height, bytes, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&upload.name)
+        .bind(upload.owner_id.0)
+        .bind(&upload.content_type)
+        .bind(upload.width)
+        .bind(upload.height)
+        .bind(upload.bytes as i64)
+        .bind(now().0)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn upload_owner(&self, name: &str) -> DbResult<Option<UserId>> {
+        let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM uploads WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(owner.map(UserId))
     }
 
     async fn find_or_create_direct(

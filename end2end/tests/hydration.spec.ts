@@ -1,0 +1,35 @@
+// The page is rendered on the server, then the WASM hydrates it: only a live page enables "Send"
+// as the user types.
+import { test, expect } from './fixtures';
+
+test('the server-rendered page hydrates and reacts to typing', async ({ page, server }) => {
+  const html = await (await page.request.get(server.url + '/')).text();
+  expect(html).toContain('LetUsChat');
+  expect(html).toContain('aria-label="Message"');
+
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  const wasm = page.waitForResponse((r) => /\/pkg\/.*\.wasm$/.test(r.url()));
+
+  await page.goto(server.url + '/');
+  await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
+
+  const send = page.getByRole('button', { name: 'Send' });
+  const message = page.getByLabel('Message', { exact: true });
+  await expect(send).toBeDisabled();
+  await message.fill('hello');
+  await expect(send).toBeEnabled();
+  await message.fill('   ');
+  await expect(send).toBeDisabled();
+
+  // The WASM came compressed, under a hashed name browsers may keep for a year.
+  const headers = (await wasm).headers();
+  expect(['br', 'gzip']).toContain(headers['content-encoding']);
+  expect(headers['cache-control']).toContain('max-age=31536000');
+  expect(headers['cache-control']).toContain('immutable');
+
+  expect(problems).toEqual([]);
+});

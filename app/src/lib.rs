@@ -1,12 +1,17 @@
 //! The LetUsChat component tree. The server renders it (`ssr`); the browser hydrates it
 //! (`hydrate`) so the same markup becomes live without being redrawn.
 
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+mod components;
 mod pages;
+mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -32,14 +37,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    session::provide();
     mark_hydrated();
+    // Async rendering: a page that must send the visitor elsewhere (signed out, or already
+    // signed in) answers with a real redirect instead of a flash of the wrong screen.
     view! {
         <Title text="LetUsChat" />
         <Meta name="description" content="LetUsChat: self-hosted real-time chat." />
         <Meta name="theme-color" content="#5e2f62" />
         <Router>
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::Home />
+                <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
+                <Route path=path!("/login") view=pages::Login ssr=SsrMode::Async />
+                <Route path=path!("/register") view=pages::Register ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -3,9 +3,15 @@
 import { test, expect } from './fixtures';
 
 test('the server-rendered page hydrates and reacts to typing', async ({ page, server }) => {
+  // Signed in through the API: the browser context shares the session cookie.
+  const signUp = await page.request.post(server.url + '/api/auth/register', {
+    data: { display_name: 'Hydra', email: 'hydra@example.com', password: 'correct horse battery' },
+  });
+  expect(signUp.status()).toBe(201);
   const html = await (await page.request.get(server.url + '/')).text();
   expect(html).toContain('LetUsChat');
   expect(html).toContain('aria-label="Message"');
+  expect(html).toContain('Hydra');
 
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -15,6 +15,20 @@ pub struct Settings {
     pub jwt_secret: Option<Secret>,
     /// Where cargo-leptos put the WASM, JS and CSS (`LEPTOS_SITE_ROOT`).
     pub site_root: PathBuf,
+    /// bcrypt work factor for new password hashes.
+    pub bcrypt_cost: u32,
+    pub cookie_secure: CookieSecure,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_proxy: bool,
+}
+
+/// When the session cookie gets the `Secure` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// When the request arrived over HTTPS, as a proxy's `X-Forwarded-Proto: https` says.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +110,39 @@ impl Settings {
         };
         let site_root =
             PathBuf::from(var("LEPTOS_SITE_ROOT")?.unwrap_or_else(|| "target/site".into()));
+        let bcrypt_cost = match var("LETUSCHAT_BCRYPT_COST")? {
+            None => 12,
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|c| (4..=31).contains(c))
+                .ok_or(ConfigError {
+                    name: "LETUSCHAT_BCRYPT_COST",
+                    problem: format!("{v:?} is not a whole number from 4 to 31"),
+                })?,
+        };
+        let cookie_secure = match var("LETUSCHAT_COOKIE_SECURE")?.as_deref().map(str::trim) {
+            None | Some("auto") => CookieSecure::Auto,
+            Some("true") => CookieSecure::Always,
+            Some("false") => CookieSecure::Never,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "LETUSCHAT_COOKIE_SECURE",
+                    problem: format!("{other:?} is not auto, true or false"),
+                })
+            }
+        };
+        let trust_proxy = match var("LETUSCHAT_TRUST_PROXY")?.as_deref().map(str::trim) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "LETUSCHAT_TRUST_PROXY",
+                    problem: format!("{other:?} is not true or false"),
+                })
+            }
+        };
         Ok(Settings {
             addr,
             database,
@@ -103,6 +150,9 @@ impl Settings {
             upload_dir,
             jwt_secret,
             site_root,
+            bcrypt_cost,
+            cookie_secure,
+            trust_proxy,
         })
     }
 }
@@ -184,6 +234,48 @@ mod tests {
         assert_eq!(s.upload_dir, PathBuf::from("uploads"));
         assert_eq!(s.site_root, PathBuf::from("target/site"));
         assert!(s.jwt_secret.is_none());
+        assert_eq!(s.bcrypt_cost, 12);
+        assert_eq!(s.cookie_secure, CookieSecure::Auto);
+        assert!(!s.trust_proxy);
+    }
+
+    #[test]
+    fn auth_settings_are_checked() {
+        assert_eq!(
+            settings(&[("LETUSCHAT_BCRYPT_COST", "4")])
+                .unwrap()
+                .bcrypt_cost,
+            4
+        );
+        assert_eq!(
+            settings(&[("LETUSCHAT_BCRYPT_COST", "3")])
+                .unwrap_err()
+                .name,
+            "LETUSCHAT_BCRYPT_COST"
+        );
+        assert_eq!(
+            settings(&[("LETUSCHAT_COOKIE_SECURE", "true")])
+                .unwrap()
+                .cookie_secure,
+            CookieSecure::Always
+        );
+        assert_eq!(
+            settings(&[("LETUSCHAT_COOKIE_SECURE", "yes")])
+                .unwrap_err()
+                .name,
+            "LETUSCHAT_COOKIE_SECURE"
+        );
+        assert!(
+            settings(&[("LETUSCHAT_TRUST_PROXY", "true")])
+                .unwrap()
+                .trust_proxy
+        );
+        assert_eq!(
+            settings(&[("LETUSCHAT_TRUST_PROXY", "1")])
+                .unwrap_err()
+                .name,
+            "LETUSCHAT_TRUST_PROXY"
+        );
     }
 
     #[test]

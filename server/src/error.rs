@@ -15,6 +15,8 @@ pub enum AppError {
     Validation(FieldErrors),
     #[error("unauthenticated")]
     Unauthenticated,
+    #[error("invalid credentials")]
+    InvalidCredentials,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("not found")]
@@ -54,7 +56,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -77,6 +79,11 @@ impl AppError {
                 Some(f.clone()),
             ),
             AppError::Unauthenticated => ("unauthenticated", "Sign in to continue.".into(), None),
+            AppError::InvalidCredentials => (
+                "invalid_credentials",
+                "Wrong email or password.".into(),
+                None,
+            ),
             AppError::Forbidden(m) => ("forbidden", (*m).into(), None),
             AppError::NotFound => ("not_found", "Not found.".into(), None),
             AppError::MethodNotAllowed => (

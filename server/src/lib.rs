@@ -1,13 +1,18 @@
 //! The LetUsChat server as a library, so the binary and the integration tests start the very
 //! same thing.
 
+pub mod accounts;
+mod app_backend;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod images;
 pub mod routes;
 pub mod secret;
 pub mod site;
 pub mod startup;
 pub mod state;
+pub mod uploads;
 
 pub use startup::Application;

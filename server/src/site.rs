@@ -3,14 +3,17 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
+use app::backend::Backend;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Response as HttpResponse, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::path::Path;
+use std::sync::Arc;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -43,8 +46,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .precompressed_br()
         .precompressed_gzip();
     let shell_options = options.clone();
+    let backend: Arc<dyn Backend> = Arc::new(state.clone());
+    // Pages and server functions alike find the server's services in context.
+    let context = move || provide_context(backend.clone());
     Router::new()
-        .leptos_routes(state, generate_route_list(app::App), move || {
+        .leptos_routes_with_context(state, generate_route_list(app::App), context, move || {
             app::shell(shell_options.clone())
         })
         .nest_service(

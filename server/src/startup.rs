@@ -1,11 +1,12 @@
 //! Builds the server from settings, binds it, and serves until told to stop. Binding comes
 //! before serving so tests can run the real server on port 0 and read the port back.
 
+use crate::auth::Auth;
 use crate::config::Settings;
 use crate::db::{self, DbError};
 use crate::error::{panic_response, AppError};
 use crate::state::{AppState, Shutdown};
-use crate::{routes, secret, site};
+use crate::{auth, routes, secret, site};
 use axum::response::IntoResponse;
 use axum::Router;
 use std::future::Future;
@@ -76,8 +77,8 @@ impl Application {
         let state = AppState {
             leptos_options: site::leptos_options(&settings.site_root, addr),
             db,
+            auth: Arc::new(Auth::new(&jwt_secret, &settings)),
             settings: Arc::new(settings),
-            jwt_secret: Arc::new(jwt_secret),
             shutdown: Shutdown::default(),
         };
         Ok(Application { listener, state })
@@ -106,21 +107,25 @@ impl Application {
             listener.local_addr()?,
             state.db.backend()
         );
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(async move {
-                signal.await;
-                tracing::info!("shutting down: finishing requests in flight");
-                shutdown.trigger();
-            })
-            .await
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            signal.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            shutdown.trigger();
+        })
+        .await
     }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(routes::router())
+        .merge(routes::router(&state))
         .merge(site::router(&state))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
+        .layer(axum::middleware::from_fn(auth::csrf::guard))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -1,6 +1,7 @@
 //! What every handler, server function and WebSocket task can reach.
 
-use crate::config::{Secret, Settings};
+use crate::auth::Auth;
+use crate::config::Settings;
 use crate::db::Db;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -12,7 +13,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub settings: Arc<Settings>,
-    pub jwt_secret: Arc<Secret>,
+    pub auth: Arc<Auth>,
     pub shutdown: Shutdown,
 }
 

@@ -1,26 +1,34 @@
 //! The chat screen: the sidebar (navbar, search, conversations) beside the open conversation.
 
+use super::SignedIn;
+use crate::components::Avatar;
+use crate::session::use_session;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
+use shared::Me;
 
 #[component]
 pub fn Home() -> impl IntoView {
     view! {
-        <main class="home">
-            <div class="frame">
-                <Sidebar />
-                <ChatPanel />
-            </div>
-        </main>
+        <SignedIn children=Box::new(|me: Me| {
+            view! {
+                <main class="home">
+                    <div class="frame">
+                        <Sidebar me />
+                        <ChatPanel />
+                    </div>
+                </main>
+            }
+                .into_any()
+        }) />
     }
 }
 
 #[component]
-fn Sidebar() -> impl IntoView {
+fn Sidebar(me: Me) -> impl IntoView {
     view! {
         <aside class="sidebar" aria-label="Chats">
-            <nav class="navbar">
-                <span class="logo">"LetUsChat"</span>
-            </nav>
+            <Navbar me />
             <div class="search">
                 <input
                     type="search"
@@ -31,6 +39,25 @@ fn Sidebar() -> impl IntoView {
             </div>
             <ul class="chats" aria-label="Conversations"></ul>
         </aside>
+    }
+}
+
+#[component]
+fn Navbar(me: Me) -> impl IntoView {
+    let logout = use_session().logout;
+    view! {
+        <nav class="navbar" aria-label="Account">
+            <span class="logo">"LetUsChat"</span>
+            <div class="user">
+                <Avatar name=me.user.display_name.clone() photo_url=me.user.photo_url.clone() size=28 />
+                <span class="own-name">{me.user.display_name.clone()}</span>
+                <ActionForm action=logout>
+                    <button type="submit" class="logout">
+                        "Log out"
+                    </button>
+                </ActionForm>
+            </div>
+        </nav>
     }
 }
 
@@ -53,7 +80,11 @@ fn ChatPanel() -> impl IntoView {
                 />
                 <label class="attach">
                     <span class="visually-hidden">"Attach image"</span>
-                    <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" aria-label="Attach image" />
+                    <input
+                        type="file"
+                        accept="image/png,image/jpeg,image/gif,image/webp"
+                        aria-label="Attach image"
+                    />
                 </label>
                 <button type="submit" disabled=blank>
                     "Send"

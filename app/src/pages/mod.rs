@@ -1,10 +1,15 @@
 //! One module per screen.
 
+mod auth;
 mod home;
 
+pub use auth::{Login, Register};
 pub use home::Home;
 
+use crate::session::use_session;
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use shared::Me;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -19,5 +24,47 @@ pub fn NotFound() -> impl IntoView {
                 <a href="/">"Back to LetUsChat"</a>
             </p>
         </main>
+    }
+}
+
+/// Shows `children` to signed-in visitors and sends everyone else to the sign-in page.
+#[component]
+fn SignedIn(children: Box<dyn Fn(Me) -> AnyView + Send + Sync>) -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense>
+            {move || {
+                session
+                    .user
+                    .get()
+                    .map(|user| match user {
+                        Ok(Some(me)) => children(me),
+                        _ => view! { <Redirect path="/login" /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// Shows `children` to signed-out visitors and sends signed-in ones to the chat, unless `hold`
+/// says the page still has work to finish first.
+#[component]
+fn SignedOut(
+    children: ChildrenFn,
+    #[prop(into, default = Signal::from(false))] hold: Signal<bool>,
+) -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense>
+            {move || {
+                session
+                    .user
+                    .get()
+                    .map(|user| match user {
+                        Ok(Some(_)) if !hold.get() => view! { <Redirect path="/" /> }.into_any(),
+                        _ => children().into_any(),
+                    })
+            }}
+        </Suspense>
     }
 }

@@ -1,10 +1,19 @@
 //! The HTTP API and the probes, one module per area.
 
+mod auth;
 mod health;
+mod me;
+mod uploads;
+mod users;
 
 use crate::state::AppState;
 use axum::Router;
 
-pub fn router() -> Router<AppState> {
-    Router::new().merge(health::router())
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(me::router())
+        .merge(users::router())
+        .merge(uploads::router(state))
 }

@@ -152,6 +152,10 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         upload_dir: dir.join("uploads"),
         jwt_secret: None,
         site_root: dir.join("site"),
+        // The lowest cost bcrypt allows: the tests exercise the logic, not the work factor.
+        bcrypt_cost: 4,
+        cookie_secure: server::config::CookieSecure::Auto,
+        trust_proxy: false,
     }
 }
 

@@ -3,7 +3,9 @@
 
 mod helpers;
 
+mod auth;
 mod health;
 mod process;
 mod site;
 mod storage;
+mod uploads;

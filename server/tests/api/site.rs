@@ -1,9 +1,21 @@
 use crate::helpers::{both, spawn_app, TestApp};
 
-both!(spawn_app => the_page_is_rendered_on_the_server, unknown_pages_are_404_pages);
+both!(spawn_app =>
+    the_page_is_rendered_on_the_server,
+    signed_out_visitors_are_sent_to_sign_in,
+    the_sign_in_and_sign_up_pages_render_their_forms,
+    unknown_pages_are_404_pages,
+);
 
 async fn the_page_is_rendered_on_the_server(app: TestApp) {
-    let response = app.get("/").await;
+    let (_, token) = crate::auth::register(&app, "Ana", "ana@example.com").await;
+    let response = app
+        .client
+        .get(app.at("/"))
+        .header("cookie", format!("letuschat_session={token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]
         .to_str()
@@ -22,6 +34,10 @@ async fn the_page_is_rendered_on_the_server(app: TestApp) {
         assert!(html.contains(label), "missing {label}");
     }
     assert!(html.contains(r#"role="log""#));
+    assert!(
+        html.contains(">Ana<") && html.contains("Log out"),
+        "own name and Log out"
+    );
     // The script that loads and hydrates the WASM.
     assert!(
         html.contains("/pkg/letuschat") && html.contains("hydrate"),
@@ -33,4 +49,68 @@ async fn unknown_pages_are_404_pages(app: TestApp) {
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
+}
+
+async fn signed_out_visitors_are_sent_to_sign_in(app: TestApp) {
+    // As a browser asks: a plain redirect is for pages, not for API clients.
+    let response = app
+        .client
+        .get(app.at("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], "/login");
+    let stale = app
+        .client
+        .get(app.at("/"))
+        .header("cookie", "letuschat_session=not.a.token")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.headers()["location"], "/login");
+}
+
+async fn the_sign_in_and_sign_up_pages_render_their_forms(app: TestApp) {
+    let login = app.get("/login").await.text().await.unwrap();
+    for text in [
+        "Welcome Back!",
+        ">Email<",
+        ">Password<",
+        ">Sign in<",
+        r#"href="/register""#,
+    ] {
+        assert!(login.contains(text), "login page lacks {text}");
+    }
+    let register = app.get("/register").await.text().await.unwrap();
+    for text in [
+        "Welcome to LetUsChat!",
+        ">Display name<",
+        ">Email<",
+        ">Password<",
+        r#"aria-label="Avatar""#,
+        ">Sign up<",
+        r#"href="/login""#,
+    ] {
+        assert!(register.contains(text), "register page lacks {text}");
+    }
+    // Signed in, the forms step aside for the chat.
+    let (_, token) = crate::auth::register(&app, "Ana", "ana@example.com").await;
+    let again = app
+        .client
+        .get(app.at("/login"))
+        .header("accept", "text/html")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.status().as_u16(),
+            again.headers()["location"].to_str().unwrap()
+        ),
+        (302, "/")
+    );
 }

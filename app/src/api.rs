@@ -1,0 +1,134 @@
+//! Server functions: typed calls from the components to the server, declared once. Their bodies
+//! run on the server and reach its services through the `Backend` in context.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use shared::{ErrorBody, Me};
+
+/// The contract's error body, carried across the server-function boundary intact, so forms can
+/// show each field's message next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError(pub ErrorBody);
+
+impl ApiError {
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.0.fields.as_ref().and_then(|f| f.get(name).cloned())
+    }
+
+    pub fn message(&self) -> String {
+        self.0.message.clone()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let message = match value {
+            ServerFnErrorErr::Request(_) => {
+                "Could not reach the server; check your connection.".into()
+            }
+            other => format!("Something went wrong: {other}"),
+        };
+        ApiError(ErrorBody {
+            code: "request_failed".into(),
+            message,
+            fields: None,
+        })
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<Me>, ApiError> {
+    let (backend, request) = ssr::request()?;
+    Ok(backend.current_user(&request).await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<Me, ApiError> {
+    let (backend, request) = ssr::request()?;
+    let outcome = backend
+        .login(shared::LoginRequest { email, password }, &request)
+        .await?;
+    Ok(ssr::signed_in(outcome))
+}
+
+#[server(prefix = "/api/fn", endpoint = "register")]
+pub async fn register(
+    display_name: String,
+    email: String,
+    password: String,
+) -> Result<Me, ApiError> {
+    let (backend, request) = ssr::request()?;
+    let outcome = backend
+        .register(
+            shared::RegisterRequest {
+                display_name,
+                email,
+                password,
+            },
+            &request,
+        )
+        .await?;
+    Ok(ssr::signed_in(outcome))
+}
+
+#[server(prefix = "/api/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    let (backend, request) = ssr::request()?;
+    let clear_cookie = backend.logout(&request).await?;
+    ssr::set_cookie(&clear_cookie);
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::ApiError;
+    use crate::backend::{AuthOutcome, Backend};
+    use leptos::prelude::use_context;
+    use shared::{ErrorBody, Me};
+    use std::sync::Arc;
+
+    /// The server's services and the request being answered.
+    pub fn request() -> Result<(Arc<dyn Backend>, http::request::Parts), ApiError> {
+        match (
+            use_context::<Arc<dyn Backend>>(),
+            use_context::<http::request::Parts>(),
+        ) {
+            (Some(backend), Some(parts)) => Ok((backend, parts)),
+            _ => Err(ApiError(ErrorBody {
+                code: "internal".into(),
+                message: "Something went wrong on our side.".into(),
+                fields: None,
+            })),
+        }
+    }
+
+    pub fn set_cookie(cookie: &str) {
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(cookie),
+        ) {
+            response.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+
+    /// Sets the session cookie and sends the browser on to the chat (a plain form post without
+    /// JavaScript is redirected; the hydrated app navigates).
+    pub fn signed_in(outcome: AuthOutcome) -> Me {
+        set_cookie(&outcome.set_cookie);
+        leptos_axum::redirect("/");
+        outcome.me
+    }
+}

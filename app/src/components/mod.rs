@@ -1,0 +1,5 @@
+//! Pieces several screens share.
+
+mod avatar;
+
+pub use avatar::Avatar;

@@ -1,0 +1,249 @@
+//! Sign in and sign up. The forms post to server functions, so they work before the WASM has
+//! arrived; once it has, errors appear next to their fields without a reload.
+
+use super::SignedOut;
+use crate::api::ApiError;
+use crate::session::use_session;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let action = use_session().login;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let pending = action.pending();
+    view! {
+        <SignedOut>
+            <main class="auth-page">
+                <div class="auth-card">
+                    <span class="logo">"LetUsChat"</span>
+                    <h1>"Welcome Back!"</h1>
+                    <ActionForm action>
+                        <Field label="Email" name="email" kind="email" autocomplete="email" error />
+                        <Field
+                            label="Password"
+                            name="password"
+                            kind="password"
+                            autocomplete="current-password"
+                            error
+                        />
+                        <FormError error fields=&["email", "password"] />
+                        <button type="submit" disabled=pending>
+                            {move || if pending.get() { "Signing in..." } else { "Sign in" }}
+                        </button>
+                    </ActionForm>
+                    <p>"Don't have an account? " <a href="/register">"Register"</a></p>
+                </div>
+            </main>
+        </SignedOut>
+    }
+}
+
+#[component]
+pub fn Register() -> impl IntoView {
+    let action = use_session().register;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let avatar = avatar::Picker::new();
+    // Signed up: send the chosen avatar (it needs the new session), then go to the chat.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            avatar.upload_then_refresh();
+        }
+    });
+    let busy = Signal::derive(move || action.pending().get() || avatar.uploading.get());
+    view! {
+        <SignedOut hold=avatar.uploading>
+            <main class="auth-page">
+                <div class="auth-card">
+                    <span class="logo">"LetUsChat"</span>
+                    <h1>"Welcome to LetUsChat!"</h1>
+                    <ActionForm action>
+                        <Field
+                            label="Display name"
+                            name="display_name"
+                            kind="text"
+                            autocomplete="nickname"
+                            error
+                        />
+                        <Field label="Email" name="email" kind="email" autocomplete="email" error />
+                        <Field
+                            label="Password"
+                            name="password"
+                            kind="password"
+                            autocomplete="new-password"
+                            error
+                        />
+                        {avatar.view()}
+                        <FormError error fields=&["display_name", "email", "password"] />
+                        <button type="submit" disabled=busy>
+                            {move || if busy.get() { "Signing up..." } else { "Sign up" }}
+                        </button>
+                    </ActionForm>
+                    <p>"Already have an account? " <a href="/login">"Sign in"</a></p>
+                </div>
+            </main>
+        </SignedOut>
+    }
+}
+
+/// A labelled input with the server's message for it underneath.
+#[component]
+fn Field(
+    label: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.field(name));
+    let id = format!("field-{name}");
+    let hint = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=hint.clone()
+            />
+            <p class="field-error" id=hint role="alert">
+                {message}
+            </p>
+        </div>
+    }
+}
+
+/// The error that belongs to no single field, such as wrong credentials.
+#[component]
+fn FormError(error: Signal<Option<ApiError>>, fields: &'static [&'static str]) -> impl IntoView {
+    let message = move || {
+        error.get().and_then(|e| {
+            let per_field = fields.iter().any(|f| e.field(f).is_some());
+            (!per_field).then(|| e.message())
+        })
+    };
+    view! {
+        <p class="form-error" role="alert">
+            {message}
+        </p>
+    }
+}
+
+mod avatar {
+    //! The optional avatar on the sign-up form: a preview as soon as a file is chosen, and the
+    //! upload once the account exists.
+
+    use crate::components::Avatar;
+    use leptos::html::Input;
+    use leptos::prelude::*;
+
+    #[derive(Clone, Copy)]
+    pub struct Picker {
+        input: NodeRef<Input>,
+        preview: RwSignal<Option<String>>,
+        pub uploading: RwSignal<bool>,
+        error: RwSignal<Option<String>>,
+    }
+
+    impl Picker {
+        pub fn new() -> Self {
+            Picker {
+                input: NodeRef::new(),
+                preview: RwSignal::new(None),
+                uploading: RwSignal::new(false),
+                error: RwSignal::new(None),
+            }
+        }
+
+        pub fn view(self) -> impl IntoView {
+            let on_change = move |_| {
+                #[cfg(feature = "hydrate")]
+                if let Some(file) = self.file() {
+                    if let Some(old) = self.preview.get_untracked() {
+                        let _ = web_sys::Url::revoke_object_url(&old);
+                    }
+                    self.preview
+                        .set(web_sys::Url::create_object_url_with_blob(&file).ok());
+                }
+            };
+            // No `name`: the file is not part of the form post; it is uploaded after sign-up.
+            view! {
+                <div class="field avatar-picker">
+                    <label for="field-avatar">
+                        {move || match self.preview.get() {
+                            Some(url) => view! { <img class="avatar" src=url alt="Avatar preview" /> }.into_any(),
+                            None => view! { <Avatar name="+" photo_url={None::<String>} size=40 /> }.into_any(),
+                        }}
+                        <span>"Add an avatar"</span>
+                    </label>
+                    <input
+                        id="field-avatar"
+                        type="file"
+                        accept="image/png,image/jpeg,image/gif,image/webp"
+                        aria-label="Avatar"
+                        class="visually-hidden"
+                        node_ref=self.input
+                        on:change=on_change
+                    />
+                    <p class="field-error" role="alert">{move || self.error.get()}</p>
+                </div>
+            }
+        }
+
+        #[cfg(feature = "hydrate")]
+        fn file(self) -> Option<web_sys::File> {
+            self.input.get_untracked()?.files()?.get(0)
+        }
+
+        /// Uploads the chosen file, if any, then refreshes who is signed in (which moves the
+        /// page on to the chat). A failed upload is shown, and the account stays as it is.
+        pub fn upload_then_refresh(self) {
+            #[cfg(feature = "hydrate")]
+            {
+                let session = crate::session::use_session();
+                let Some(file) = self.file() else {
+                    session.user.refetch();
+                    return;
+                };
+                self.uploading.set(true);
+                leptos::task::spawn_local(async move {
+                    match upload(file).await {
+                        Ok(()) => {
+                            self.uploading.set(false);
+                            session.user.refetch();
+                        }
+                        Err(message) => {
+                            self.error.set(Some(message));
+                            self.uploading.set(false);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    async fn upload(file: web_sys::File) -> Result<(), String> {
+        let form =
+            web_sys::FormData::new().map_err(|_| "Your browser cannot send files.".to_string())?;
+        form.append_with_blob("file", &file)
+            .map_err(|_| "Your browser cannot send files.".to_string())?;
+        let response = gloo_net::http::Request::put("/api/me/avatar")
+            .body(form)
+            .map_err(|e| e.to_string())?
+            .send()
+            .await
+            .map_err(|_| "Could not reach the server to upload the avatar.".to_string())?;
+        if response.ok() {
+            return Ok(());
+        }
+        let body: Result<shared::ErrorResponse, _> = response.json().await;
+        Err(body
+            .map(|b| b.error.message)
+            .unwrap_or_else(|_| "The avatar could not be uploaded.".into()))
+    }
+}

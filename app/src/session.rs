@@ -1,0 +1,40 @@
+//! Who is signed in, for every screen: one resource, refetched whenever a sign-in, sign-up or
+//! sign-out completes.
+
+use crate::api::{current_user, ApiError, Login, Logout, Register};
+use leptos::prelude::*;
+use shared::Me;
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub user: Resource<Result<Option<Me>, ApiError>>,
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+}
+
+pub fn provide() {
+    let login = ServerAction::<Login>::new();
+    let register = ServerAction::<Register>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || {
+            (
+                login.version().get(),
+                register.version().get(),
+                logout.version().get(),
+            )
+        },
+        |_| current_user(),
+    );
+    provide_context(Session {
+        user,
+        login,
+        register,
+        logout,
+    });
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}

@@ -1,0 +1,71 @@
+//! The app's server functions reach the server through this: the same account services the
+//! HTTP API uses, with errors in the same shape.
+
+use crate::accounts::{self, SignedIn};
+use crate::auth::{client_ip, session_cookie, AuthUser, SESSION_TTL};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::ApiError;
+use app::backend::{AuthOutcome, Backend};
+use axum::http::request::Parts;
+use shared::{LoginRequest, Me, RegisterRequest};
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        if let AppError::Internal(detail) = &e {
+            tracing::error!(%detail, "internal error in a server function");
+        }
+        ApiError(e.body())
+    }
+}
+
+impl AppState {
+    fn outcome(&self, signed_in: SignedIn, request: &Parts) -> AuthOutcome {
+        AuthOutcome {
+            me: signed_in.user.me(),
+            set_cookie: session_cookie(
+                &signed_in.token,
+                SESSION_TTL.as_secs(),
+                self.auth.cookie_secure,
+                &request.headers,
+            ),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for AppState {
+    async fn current_user(&self, request: &Parts) -> Option<Me> {
+        AuthUser::from_headers(self, &request.headers)
+            .await
+            .ok()
+            .map(|me| me.user.me())
+    }
+
+    async fn register(
+        &self,
+        body: RegisterRequest,
+        request: &Parts,
+    ) -> Result<AuthOutcome, ApiError> {
+        let signed_in = accounts::register(self, body).await?;
+        Ok(self.outcome(signed_in, request))
+    }
+
+    async fn login(&self, body: LoginRequest, request: &Parts) -> Result<AuthOutcome, ApiError> {
+        let signed_in =
+            accounts::login(self, body, client_ip(request, self.auth.trust_proxy)).await?;
+        Ok(self.outcome(signed_in, request))
+    }
+
+    async fn logout(&self, request: &Parts) -> Result<String, ApiError> {
+        if let Ok(me) = AuthUser::from_headers(self, &request.headers).await {
+            accounts::logout(self, me.session).await?;
+        }
+        Ok(session_cookie(
+            "",
+            0,
+            self.auth.cookie_secure,
+            &request.headers,
+        ))
+    }
+}

@@ -1,0 +1,54 @@
+//! Who is calling: passwords, session tokens, the signed-in user extractor, and the guards
+//! around sign-in (rate limits, cross-site requests).
+
+pub mod csrf;
+mod extract;
+pub mod password;
+pub mod rate_limit;
+pub mod token;
+
+pub use extract::{client_ip, session_cookie, AuthUser, SESSION_COOKIE};
+
+use crate::config::{CookieSecure, Secret, Settings};
+use rate_limit::LoginLimits;
+use std::time::Duration;
+
+/// How long a session (and its token) lives without signing in again.
+pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Everything auth needs, built once at start-up.
+pub struct Auth {
+    pub keys: token::Keys,
+    pub bcrypt_cost: u32,
+    pub cookie_secure: CookieSecure,
+    pub trust_proxy: bool,
+    pub limits: LoginLimits,
+    dummy_hash: tokio::sync::OnceCell<String>,
+}
+
+impl Auth {
+    pub fn new(secret: &Secret, settings: &Settings) -> Self {
+        Auth {
+            keys: token::Keys::new(secret),
+            bcrypt_cost: settings.bcrypt_cost,
+            cookie_secure: settings.cookie_secure,
+            trust_proxy: settings.trust_proxy,
+            limits: LoginLimits::default(),
+            dummy_hash: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// A hash to verify against when the email is unknown, so that answer takes as long as a
+    /// wrong password. Made on first use to keep start-up fast.
+    pub async fn dummy_hash(&self) -> &str {
+        let cost = self.bcrypt_cost;
+        self.dummy_hash
+            .get_or_init(|| async move {
+                password::hash("a password nobody has".into(), cost)
+                    .await
+                    .map(|h| h.0)
+                    .unwrap_or_default()
+            })
+            .await
+    }
+}

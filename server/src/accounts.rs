@@ -76,8 +76,15 @@ pub async fn login(state: &AppState, req: LoginRequest, ip: IpAddr) -> AppResult
 
 pub async fn logout(state: &AppState, session: Uuid) -> AppResult<()> {
     state.db.delete_session(session).await?;
+    state
+        .hub
+        .close_session(session, CLOSE_SIGNED_OUT, "signed out");
     Ok(())
 }
+
+/// WebSocket close codes for revoked sessions (4000-4999 are the application's own).
+pub const CLOSE_SIGNED_OUT: u16 = 4001;
+pub const CLOSE_PASSWORD_CHANGED: u16 = 4002;
 
 /// Applies a profile change. A new password revokes every session of the user, this one too;
 /// the caller gets a fresh session back so the browser that made the change stays signed in.
@@ -118,6 +125,11 @@ pub async fn update_me(
         return Ok((user, None));
     }
     state.db.delete_sessions(user.id).await?;
+    state.hub.close_user(
+        user.id,
+        CLOSE_PASSWORD_CHANGED,
+        "password changed; sign in again",
+    );
     let signed_in = start_session(state, user.clone()).await?;
     Ok((user, Some(signed_in)))
 }

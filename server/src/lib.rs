@@ -8,11 +8,13 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod images;
+pub mod messaging;
 pub mod routes;
 pub mod secret;
 pub mod site;
 pub mod startup;
 pub mod state;
 pub mod uploads;
+pub mod ws;
 
 pub use startup::Application;

@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::db::{self, DbError};
 use crate::error::{panic_response, AppError};
 use crate::state::{AppState, Shutdown};
-use crate::{auth, routes, secret, site};
+use crate::{auth, routes, secret, site, ws};
 use axum::response::IntoResponse;
 use axum::Router;
 use std::future::Future;
@@ -80,6 +80,7 @@ impl Application {
             auth: Arc::new(Auth::new(&jwt_secret, &settings)),
             settings: Arc::new(settings),
             shutdown: Shutdown::default(),
+            hub: Arc::default(),
         };
         Ok(Application { listener, state })
     }
@@ -102,6 +103,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let Application { listener, state } = self;
         let shutdown = state.shutdown.clone();
+        let hub = state.hub.clone();
         tracing::info!(
             "listening on http://{} with {}",
             listener.local_addr()?,
@@ -116,13 +118,17 @@ impl Application {
             tracing::info!("shutting down: finishing requests in flight");
             shutdown.trigger();
         })
-        .await
+        .await?;
+        // WebSockets outlive the HTTP server's shutdown: give them a moment to send their 1001.
+        hub.wait_closed(std::time::Duration::from_secs(5)).await;
+        Ok(())
     }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::router(&state))
+        .merge(ws::router())
         .merge(site::router(&state))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .layer(axum::middleware::from_fn(auth::csrf::guard))

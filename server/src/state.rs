@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::ws::hub::Hub;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub auth: Arc<Auth>,
     pub shutdown: Shutdown,
+    pub hub: Arc<Hub>,
 }
 
 /// Tells long-lived tasks (WebSockets) that the server is stopping, so they can say goodbye.

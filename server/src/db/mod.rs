@@ -169,6 +169,8 @@ pub trait Store: Send + Sync + 'static {
     /// Every conversation of `viewer`, most recent activity first.
     async fn conversations(&self, viewer: UserId) -> DbResult<Vec<Conversation>>;
     async fn member_ids(&self, id: ConversationId) -> DbResult<Vec<UserId>>;
+    /// Everyone who shares a conversation with `user`, `user` left out.
+    async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>>;
     async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool>;
 
     /// Stores a message with the conversation's next `seq`, in one transaction. Idempotent on

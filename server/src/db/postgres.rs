@@ -347,6 +347,18 @@ impl Store for PgStore {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
+    async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT other.user_id FROM user_conversations mine
+             JOIN user_conversations other ON other.conversation_id = mine.conversation_id
+             WHERE mine.user_id = $1 AND other.user_id <> $1",
+        )
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
     async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool> {
         let row = sqlx::query(
             "SELECT 1 FROM user_conversations WHERE conversation_id = $1 AND user_id = $2",

@@ -1,6 +1,7 @@
 //! The HTTP API and the probes, one module per area.
 
 mod auth;
+mod conversations;
 mod health;
 mod me;
 mod uploads;
@@ -13,6 +14,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(conversations::router())
         .merge(me::router())
         .merge(users::router())
         .merge(uploads::router(state))

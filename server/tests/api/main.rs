@@ -4,8 +4,11 @@
 mod helpers;
 
 mod auth;
+mod conversations;
 mod health;
 mod process;
+mod realtime;
 mod site;
 mod storage;
 mod uploads;
+mod ws_client;

@@ -1,0 +1,236 @@
+//! Conversations and messages: the rules, and who hears about what. The HTTP API and the
+//! WebSocket frames both call these, so a message sent either way behaves the same.
+
+use crate::auth::AuthUser;
+use crate::db::{Created, HistoryQuery, NewMessage};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::ws::hub::ConnId;
+use shared::ws::ServerMsg;
+use shared::{validate, Conversation, ConversationId, CreateConversationRequest, Message, UserId};
+use uuid::Uuid;
+
+pub const HISTORY_DEFAULT: i64 = 50;
+pub const HISTORY_MAX: i64 = 100;
+/// More members than a chat screen can sensibly show.
+pub const GROUP_MAX_MEMBERS: usize = 100;
+
+pub async fn create_conversation(
+    state: &AppState,
+    me: &AuthUser,
+    req: CreateConversationRequest,
+) -> AppResult<(Conversation, Created)> {
+    let mut others: Vec<UserId> = req
+        .member_ids
+        .into_iter()
+        .filter(|id| *id != me.user.id)
+        .collect();
+    others.sort();
+    others.dedup();
+    if others.is_empty() {
+        return Err(AppError::field(
+            "member_ids",
+            "Choose at least one other person.",
+        ));
+    }
+    if others.len() >= GROUP_MAX_MEMBERS {
+        return Err(AppError::field(
+            "member_ids",
+            "A group holds at most 100 people.",
+        ));
+    }
+    let title = validate::title(req.title.as_deref()).map_err(|e| AppError::field("title", e))?;
+    if state.db.users_by_ids(&others).await?.len() != others.len() {
+        return Err(AppError::field(
+            "member_ids",
+            "Some of these people do not exist.",
+        ));
+    }
+    let (id, created) = match others.as_slice() {
+        [other] => state.db.find_or_create_direct(me.user.id, *other).await?,
+        _ => (
+            state
+                .db
+                .create_group(me.user.id, &others, title.as_deref())
+                .await?,
+            Created::New,
+        ),
+    };
+    let conversation = state
+        .db
+        .conversation(id, me.user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if created == Created::New {
+        announce_conversation(state, &conversation).await;
+    }
+    Ok((conversation, created))
+}
+
+/// Tells every member's open connections about a conversation they are now in, each with the
+/// view that is theirs (their own unread count).
+async fn announce_conversation(state: &AppState, conversation: &Conversation) {
+    for member in &conversation.members {
+        let view = match state.db.conversation(conversation.id, member.id).await {
+            Ok(Some(view)) => view,
+            _ => continue,
+        };
+        state.hub.send(
+            &[member.id],
+            &ServerMsg::Conversation { conversation: view },
+            None,
+        );
+    }
+}
+
+pub async fn conversation(
+    state: &AppState,
+    me: &AuthUser,
+    id: ConversationId,
+) -> AppResult<Conversation> {
+    state
+        .db
+        .conversation(id, me.user.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn history(
+    state: &AppState,
+    me: &AuthUser,
+    id: ConversationId,
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: Option<i64>,
+) -> AppResult<(Vec<Message>, bool)> {
+    let limit = limit.unwrap_or(HISTORY_DEFAULT);
+    if !(1..=HISTORY_MAX).contains(&limit) {
+        return Err(AppError::field("limit", "Use a limit from 1 to 100."));
+    }
+    if before.is_some_and(|b| b < 1) || after.is_some_and(|a| a < 0) {
+        return Err(AppError::field(
+            "before",
+            "Cursors are message seq numbers.",
+        ));
+    }
+    if !state.db.is_member(id, me.user.id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(state
+        .db
+        .messages(
+            id,
+            HistoryQuery {
+                before,
+                after,
+                limit,
+            },
+        )
+        .await?)
+}
+
+pub struct Outgoing {
+    pub conversation_id: ConversationId,
+    pub client_id: Uuid,
+    pub text: Option<String>,
+    pub img: Option<String>,
+}
+
+/// Stores a message and delivers it to every open connection of every member, except the
+/// sending connection (which gets an `ack` from its caller). A repeated `client_id` returns the
+/// first message and delivers nothing again.
+pub async fn send(
+    state: &AppState,
+    me: &AuthUser,
+    out: Outgoing,
+    from: Option<ConnId>,
+) -> AppResult<(Message, Created)> {
+    let text = out.text.unwrap_or_default();
+    validate::message_text(&text).map_err(|e| AppError::field("text", e))?;
+    let img = out.img.filter(|url| !url.trim().is_empty());
+    if validate::is_blank(&text) && img.is_none() {
+        return Err(AppError::field(
+            "text",
+            "Write something or attach an image.",
+        ));
+    }
+    if let Some(url) = &img {
+        check_image(state, me.user.id, url).await?;
+    }
+    let new = NewMessage {
+        conversation_id: out.conversation_id,
+        sender_id: me.user.id,
+        client_id: out.client_id,
+        text,
+        img,
+    };
+    let (message, created) = state.db.insert_message(new).await?;
+    if created == Created::New {
+        // After the commit: nobody hears of a message that might still be lost.
+        let members = state.db.member_ids(message.conversation_id).await?;
+        state.hub.send(
+            &members,
+            &ServerMsg::Message {
+                message: message.clone(),
+            },
+            from,
+        );
+    }
+    Ok((message, created))
+}
+
+/// An image in a message must be one this server issued to the sender.
+async fn check_image(state: &AppState, sender: UserId, url: &str) -> AppResult<()> {
+    let refused = || AppError::field("img", "Attach an image you uploaded to this server.");
+    let name = url.strip_prefix("/uploads/").ok_or_else(refused)?;
+    if name.is_empty() || name.contains('/') {
+        return Err(refused());
+    }
+    match state.db.upload_owner(name).await? {
+        Some(owner) if owner == sender => Ok(()),
+        _ => Err(refused()),
+    }
+}
+
+/// Moves the reader's position forward and tells every member's connections (the reader's other
+/// tabs update their unread counts; the others can show "Seen").
+pub async fn mark_read(
+    state: &AppState,
+    me: &AuthUser,
+    id: ConversationId,
+    seq: i64,
+) -> AppResult<i64> {
+    if seq < 0 {
+        return Err(AppError::field("seq", "Use a message seq number."));
+    }
+    let stored = state.db.mark_read(id, me.user.id, seq).await?;
+    let members = state.db.member_ids(id).await?;
+    state.hub.send(
+        &members,
+        &ServerMsg::Read {
+            conversation_id: id,
+            user_id: me.user.id,
+            seq: stored,
+        },
+        None,
+    );
+    Ok(stored)
+}
+
+/// "Ana is typing...": relayed to the other members, never stored.
+pub async fn typing(state: &AppState, me: &AuthUser, id: ConversationId) -> AppResult<()> {
+    let members = state.db.member_ids(id).await?;
+    if !members.contains(&me.user.id) {
+        return Err(AppError::NotFound);
+    }
+    let others: Vec<UserId> = members.into_iter().filter(|m| *m != me.user.id).collect();
+    state.hub.send(
+        &others,
+        &ServerMsg::Typing {
+            conversation_id: id,
+            user_id: me.user.id,
+        },
+        None,
+    );
+    Ok(())
+}

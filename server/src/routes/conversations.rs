@@ -1,0 +1,113 @@
+//! `/api/conversations`: conversations, their history, sending and reading over HTTP (for bots
+//! and scripts; browsers mostly use the WebSocket, which calls the same services).
+
+use crate::auth::AuthUser;
+use crate::db::Created;
+use crate::error::{AppError, AppResult, Json};
+use crate::messaging::{self, Outgoing};
+use crate::state::AppState;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use shared::{
+    Conversation, ConversationId, ConversationList, CreateConversationRequest, Message,
+    MessagePage, ReadRequest, SendMessageRequest,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/conversations", get(list).post(create))
+        .route("/api/conversations/{id}", get(one))
+        .route("/api/conversations/{id}/messages", get(history).post(send))
+        .route("/api/conversations/{id}/read", post(read))
+}
+
+/// A conversation id from the path; one that is not a UUID names nothing, like any unknown id.
+fn conversation_id(path: Result<Path<ConversationId>, PathRejection>) -> AppResult<ConversationId> {
+    path.map(|Path(id)| id).map_err(|_| AppError::NotFound)
+}
+
+async fn list(State(state): State<AppState>, me: AuthUser) -> AppResult<Json<ConversationList>> {
+    let conversations = state.db.conversations(me.user.id).await?;
+    Ok(Json(ConversationList { conversations }))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Json(req): Json<CreateConversationRequest>,
+) -> AppResult<(StatusCode, Json<Conversation>)> {
+    let (conversation, created) = messaging::create_conversation(&state, &me, req).await?;
+    let status = if created == Created::New {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(conversation)))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    me: AuthUser,
+    path: Result<Path<ConversationId>, PathRejection>,
+) -> AppResult<Json<Conversation>> {
+    let id = conversation_id(path)?;
+    Ok(Json(messaging::conversation(&state, &me, id).await?))
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    me: AuthUser,
+    path: Result<Path<ConversationId>, PathRejection>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> AppResult<Json<MessagePage>> {
+    let id = conversation_id(path)?;
+    let Query(q) = query
+        .map_err(|_| AppError::field("limit", "before, after and limit are whole numbers."))?;
+    let (messages, has_more) =
+        messaging::history(&state, &me, id, q.before, q.after, q.limit).await?;
+    Ok(Json(MessagePage { messages, has_more }))
+}
+
+async fn send(
+    State(state): State<AppState>,
+    me: AuthUser,
+    path: Result<Path<ConversationId>, PathRejection>,
+    Json(req): Json<SendMessageRequest>,
+) -> AppResult<(StatusCode, Json<Message>)> {
+    let id = conversation_id(path)?;
+    let out = Outgoing {
+        conversation_id: id,
+        client_id: req.client_id,
+        text: req.text,
+        img: req.img,
+    };
+    let (message, created) = messaging::send(&state, &me, out, None).await?;
+    let status = if created == Created::New {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(message)))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    me: AuthUser,
+    path: Result<Path<ConversationId>, PathRejection>,
+    Json(req): Json<ReadRequest>,
+) -> AppResult<StatusCode> {
+    let id = conversation_id(path)?;
+    messaging::mark_read(&state, &me, id, req.seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

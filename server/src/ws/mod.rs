@@ -1,0 +1,45 @@
+//! `GET /ws`: the real-time channel. Authenticated at the upgrade (cookie or bearer), refused
+//! from foreign origins, with small buffers so that idle connections stay cheap.
+
+pub mod connection;
+mod frames;
+pub mod hub;
+
+use crate::auth::{csrf, AuthUser};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+/// Frames are small JSON objects; anything larger is abuse.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(upgrade))
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> AppResult<Response> {
+    if !csrf::same_origin(&headers) {
+        return Err(AppError::Forbidden(
+            "WebSocket connections from other sites are not accepted.",
+        ));
+    }
+    let me = AuthUser::from_headers(&state, &headers).await?;
+    let upgrade =
+        upgrade.map_err(|_| AppError::BadRequest("Connect with a WebSocket upgrade.".into()))?;
+    Ok(upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| connection::run(socket, state, me)))
+}

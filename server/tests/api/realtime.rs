@@ -1,0 +1,499 @@
+//! The WebSocket channel with real clients: delivery, acks, idempotency, order, presence,
+//! typing, reads, the non-member rule, bad frames, revocation and shutdown.
+
+use crate::conversations::{get, person, post, say, start};
+use crate::helpers::{both, spawn_app, TestApp};
+use crate::ws_client::{connect, connect_with};
+use serde_json::{json, Value};
+use shared::ws::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
+use shared::{ConversationId, UserId};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use uuid::Uuid;
+
+fn cid(id: &str) -> ConversationId {
+    ConversationId(id.parse().unwrap())
+}
+
+fn send(conversation: &str, text: &str) -> (Uuid, ClientMsg) {
+    let client_id = Uuid::new_v4();
+    let msg = ClientMsg::Send {
+        client_id,
+        conversation_id: cid(conversation),
+        text: Some(text.into()),
+        img: None,
+    };
+    (client_id, msg)
+}
+
+both!(spawn_app =>
+    ready_says_who_and_which_protocol,
+    upgrades_need_a_valid_session_and_our_origin,
+    a_message_reaches_every_tab_of_every_member_once,
+    a_repeated_client_id_makes_one_message,
+    twenty_concurrent_senders_leave_no_gaps,
+    messages_sent_over_http_are_pushed_too,
+    new_conversations_are_announced,
+    reads_and_typing_reach_the_right_people,
+    presence_follows_the_last_tab,
+    outsiders_get_errors_for_every_frame_and_nothing_is_written,
+    bad_frames_get_errors_and_the_connection_lives,
+    oversized_frames_and_floods_close_the_connection,
+    logout_and_password_changes_close_sockets,
+    shutdown_closes_sockets_with_1001,
+);
+
+async fn ready_says_who_and_which_protocol(app: TestApp) {
+    let (ana, token) = person(&app, "Ana").await;
+    let mut ws = connect_with(&app, &[("authorization", format!("Bearer {token}"))])
+        .await
+        .unwrap();
+    match ws.next().await {
+        ServerMsg::Ready { user, protocol } => {
+            assert_eq!(
+                (user.user.id, user.email.as_str(), protocol),
+                (UserId(ana), "ana@example.com", PROTOCOL_VERSION)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    ws.send(&ClientMsg::Ping).await;
+    assert_eq!(ws.next().await, ServerMsg::Pong);
+    // The cookie works as well as the bearer token.
+    let mut by_cookie = connect_with(&app, &[("cookie", format!("letuschat_session={token}"))])
+        .await
+        .unwrap();
+    assert!(matches!(by_cookie.next().await, ServerMsg::Ready { .. }));
+}
+
+async fn upgrades_need_a_valid_session_and_our_origin(app: TestApp) {
+    let (_, token) = person(&app, "Ana").await;
+    assert_eq!(connect_with(&app, &[]).await.err(), Some(401));
+    for bad in ["garbage", "a.b.c", &format!("{token}x")] {
+        assert_eq!(
+            connect_with(&app, &[("authorization", format!("Bearer {bad}"))])
+                .await
+                .err(),
+            Some(401),
+            "{bad}"
+        );
+    }
+    let foreign = [
+        ("authorization", format!("Bearer {token}")),
+        ("origin", "https://evil.example".to_owned()),
+    ];
+    assert_eq!(connect_with(&app, &foreign).await.err(), Some(403));
+    let ours = [
+        ("authorization", format!("Bearer {token}")),
+        ("origin", app.url.clone()),
+    ];
+    assert!(connect_with(&app, &ours).await.is_ok());
+    // A revoked token no longer opens a socket.
+    post(&app, &token, "/api/auth/logout", json!({})).await;
+    assert_eq!(
+        connect_with(&app, &[("authorization", format!("Bearer {token}"))])
+            .await
+            .err(),
+        Some(401)
+    );
+}
+
+async fn a_message_reaches_every_tab_of_every_member_once(app: TestApp) {
+    let (ana, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let conversation = start(&app, &ana_token, &[bob], None).await;
+    let mut ana_tab1 = connect(&app, &ana_token).await;
+    let mut ana_tab2 = connect(&app, &ana_token).await;
+    let mut bob_tab = connect(&app, &bob_token).await;
+    let (client_id, frame) = send(&conversation, "hello");
+    ana_tab1.send(&frame).await;
+    let acked = match ana_tab1.next_event().await {
+        ServerMsg::Ack {
+            client_id: acked_id,
+            message,
+        } => {
+            assert_eq!(acked_id, client_id);
+            message
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        (acked.seq, acked.sender_id, acked.text.as_str()),
+        (1, UserId(ana), "hello")
+    );
+    for tab in [&mut ana_tab2, &mut bob_tab] {
+        assert_eq!(
+            tab.next_event().await,
+            ServerMsg::Message {
+                message: acked.clone()
+            }
+        );
+    }
+    for tab in [&mut ana_tab1, &mut ana_tab2, &mut bob_tab] {
+        tab.expect_silence(Duration::from_millis(200)).await;
+    }
+    let history: Value = get(
+        &app,
+        &bob_token,
+        &format!("/api/conversations/{conversation}/messages"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(history["messages"][0]["id"], json!(acked.id));
+}
+
+async fn a_repeated_client_id_makes_one_message(app: TestApp) {
+    let (_, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let conversation = start(&app, &ana_token, &[bob], None).await;
+    let mut ana = connect(&app, &ana_token).await;
+    let mut bob_ws = connect(&app, &bob_token).await;
+    let (_, frame) = send(&conversation, "once");
+    ana.send(&frame).await;
+    let first = ana.next_event().await;
+    ana.send(&frame).await;
+    assert_eq!(
+        ana.next_event().await,
+        first,
+        "acked again with the first message"
+    );
+    assert!(matches!(
+        bob_ws.next_event().await,
+        ServerMsg::Message { .. }
+    ));
+    bob_ws.expect_silence(Duration::from_millis(300)).await;
+    let history: Value = get(
+        &app,
+        &ana_token,
+        &format!("/api/conversations/{conversation}/messages"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(history["messages"].as_array().unwrap().len(), 1);
+}
+
+async fn twenty_concurrent_senders_leave_no_gaps(app: TestApp) {
+    let mut people = Vec::new();
+    for i in 0..20 {
+        people.push(person(&app, &format!("Sender {i}")).await);
+    }
+    let others: Vec<i64> = people[1..].iter().map(|(id, _)| *id).collect();
+    let conversation = start(&app, &people[0].1, &others, Some("Crowd")).await;
+    let per_sender = 5;
+    let total = 20 * per_sender;
+    // Everyone is connected before anyone speaks: what is sent earlier is history, not push.
+    let mut sockets = Vec::new();
+    for (_, token) in &people {
+        sockets.push(connect(&app, token).await);
+    }
+    let mut tasks = Vec::new();
+    for mut ws in sockets {
+        let conversation = conversation.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_sender {
+                ws.send(&send(&conversation, &format!("{i}")).1).await;
+            }
+            // Every member sees every message exactly once: as acks for their own, as
+            // deliveries for the others'.
+            let mut seen = BTreeMap::new();
+            while seen.len() < total {
+                match ws.next_event().await {
+                    ServerMsg::Ack { message, .. } | ServerMsg::Message { message } => {
+                        assert!(
+                            seen.insert(message.seq, message.id).is_none(),
+                            "seq {} twice",
+                            message.seq
+                        );
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            ws.expect_silence(Duration::from_millis(200)).await;
+            seen
+        }));
+    }
+    let mut views = Vec::new();
+    for task in tasks {
+        views.push(task.await.unwrap());
+    }
+    let expected: Vec<i64> = (1..=total as i64).collect();
+    for view in &views {
+        assert_eq!(
+            view.keys().copied().collect::<Vec<_>>(),
+            expected,
+            "gap-free"
+        );
+        assert_eq!(view, &views[0], "the same message at each seq for everyone");
+    }
+}
+
+async fn messages_sent_over_http_are_pushed_too(app: TestApp) {
+    let (_, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let conversation = start(&app, &ana_token, &[bob], None).await;
+    let mut ana = connect(&app, &ana_token).await;
+    let mut bob_ws = connect(&app, &bob_token).await;
+    let sent = say(&app, &ana_token, &conversation, "from a script").await;
+    for ws in [&mut ana, &mut bob_ws] {
+        match ws.next_event().await {
+            ServerMsg::Message { message } => assert_eq!(json!(message.id), sent["id"]),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+async fn new_conversations_are_announced(app: TestApp) {
+    let (_, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let mut bob_ws = connect(&app, &bob_token).await;
+    let mut ana_ws = connect(&app, &ana_token).await;
+    let conversation = start(&app, &ana_token, &[bob], None).await;
+    for ws in [&mut ana_ws, &mut bob_ws] {
+        match ws.next_event().await {
+            ServerMsg::Conversation { conversation: c } => assert_eq!(c.id, cid(&conversation)),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Finding it again announces nothing.
+    start(&app, &bob_token, &[bob - 1], None).await;
+    bob_ws.expect_silence(Duration::from_millis(200)).await;
+}
+
+async fn reads_and_typing_reach_the_right_people(app: TestApp) {
+    let (ana, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let conversation = start(&app, &ana_token, &[bob], None).await;
+    say(&app, &ana_token, &conversation, "one").await;
+    say(&app, &ana_token, &conversation, "two").await;
+    let mut ana_ws = connect(&app, &ana_token).await;
+    let mut bob_tab1 = connect(&app, &bob_token).await;
+    let mut bob_tab2 = connect(&app, &bob_token).await;
+    bob_tab1
+        .send(&ClientMsg::Read {
+            conversation_id: cid(&conversation),
+            seq: 2,
+        })
+        .await;
+    let read = ServerMsg::Read {
+        conversation_id: cid(&conversation),
+        user_id: UserId(bob),
+        seq: 2,
+    };
+    for ws in [&mut bob_tab1, &mut bob_tab2, &mut ana_ws] {
+        assert_eq!(ws.next_event().await, read);
+    }
+    let view: Value = get(
+        &app,
+        &bob_token,
+        &format!("/api/conversations/{conversation}"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(view["unread_count"], 0);
+    ana_ws
+        .send(&ClientMsg::Typing {
+            conversation_id: cid(&conversation),
+        })
+        .await;
+    let typing = ServerMsg::Typing {
+        conversation_id: cid(&conversation),
+        user_id: UserId(ana),
+    };
+    assert_eq!(bob_tab1.next_event().await, typing);
+    assert_eq!(bob_tab2.next_event().await, typing);
+    // Throttled, and never echoed to the typist.
+    ana_ws
+        .send(&ClientMsg::Typing {
+            conversation_id: cid(&conversation),
+        })
+        .await;
+    ana_ws.expect_silence(Duration::from_millis(200)).await;
+    bob_tab1.expect_silence(Duration::from_millis(200)).await;
+}
+
+async fn presence_follows_the_last_tab(app: TestApp) {
+    let (_, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    start(&app, &ana_token, &[bob], None).await;
+    let mut ana_ws = connect(&app, &ana_token).await;
+    let bob_tab1 = connect(&app, &bob_token).await;
+    assert_eq!(
+        ana_ws.next().await,
+        ServerMsg::Presence {
+            user_id: UserId(bob),
+            online: true
+        }
+    );
+    let bob_tab2 = connect(&app, &bob_token).await;
+    drop(bob_tab1);
+    ana_ws.expect_silence(Duration::from_millis(300)).await;
+    drop(bob_tab2);
+    assert_eq!(
+        ana_ws.next().await,
+        ServerMsg::Presence {
+            user_id: UserId(bob),
+            online: false
+        }
+    );
+    // Someone connecting learns who is already online.
+    let _bob_again = connect(&app, &bob_token).await;
+    assert_eq!(
+        ana_ws.next().await,
+        ServerMsg::Presence {
+            user_id: UserId(bob),
+            online: true
+        }
+    );
+}
+
+async fn outsiders_get_errors_for_every_frame_and_nothing_is_written(app: TestApp) {
+    let (_, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let (_, eve_token) = person(&app, "Eve").await;
+    let conversation = start(&app, &ana_token, &[bob], None).await;
+    let mut bob_ws = connect(&app, &bob_token).await;
+    let mut eve = connect(&app, &eve_token).await;
+    let unknown = Uuid::new_v4().to_string();
+    for target in [conversation.as_str(), unknown.as_str()] {
+        let (client_id, frame) = send(target, "let me in");
+        eve.send(&frame).await;
+        assert_eq!(
+            eve.next_event().await,
+            ServerMsg::Error {
+                code: "not_found".into(),
+                message: "Not found.".into(),
+                client_id: Some(client_id)
+            }
+        );
+        for frame in [
+            ClientMsg::Read {
+                conversation_id: cid(target),
+                seq: 1,
+            },
+            ClientMsg::Typing {
+                conversation_id: cid(target),
+            },
+        ] {
+            eve.send(&frame).await;
+            assert_eq!(
+                eve.next_event().await,
+                ServerMsg::Error {
+                    code: "not_found".into(),
+                    message: "Not found.".into(),
+                    client_id: None
+                }
+            );
+        }
+    }
+    bob_ws.expect_silence(Duration::from_millis(200)).await;
+    let history: Value = get(
+        &app,
+        &ana_token,
+        &format!("/api/conversations/{conversation}/messages"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(history["messages"], json!([]));
+}
+
+async fn bad_frames_get_errors_and_the_connection_lives(app: TestApp) {
+    let (_, token) = person(&app, "Ana").await;
+    let mut ws = connect(&app, &token).await;
+    let frames = [
+        WsMessage::text("not json"),
+        WsMessage::text(r#"{"type":"shout"}"#),
+        WsMessage::text(r#"{"type":"send","text":"no ids"}"#),
+        WsMessage::text(r#"{"type":"read","conversation_id":"not-a-uuid","seq":1}"#),
+        WsMessage::binary(vec![1, 2, 3]),
+    ];
+    for frame in frames {
+        ws.send_raw(frame.clone()).await;
+        match ws.next_event().await {
+            ServerMsg::Error {
+                code,
+                client_id: None,
+                ..
+            } => assert!(code == "bad_frame" || code == "unsupported", "{code}"),
+            other => panic!("{frame:?} -> {other:?}"),
+        }
+    }
+    ws.send(&ClientMsg::Ping).await;
+    assert_eq!(ws.next_event().await, ServerMsg::Pong, "still alive");
+}
+
+async fn oversized_frames_and_floods_close_the_connection(app: TestApp) {
+    let (_, token) = person(&app, "Ana").await;
+    let mut ws = connect(&app, &token).await;
+    ws.send_raw(WsMessage::text("x".repeat(70 * 1024))).await;
+    assert_ne!(ws.closed().await, Some(CloseCode::Normal));
+    let mut flood = connect(&app, &token).await;
+    for _ in 0..200 {
+        flood.send_raw(WsMessage::text(r#"{"type":"ping"}"#)).await;
+    }
+    let (mut pongs, mut limited) = (0, 0);
+    let code = loop {
+        match flood.next_or_close().await {
+            Ok(ServerMsg::Pong) => pongs += 1,
+            Ok(ServerMsg::Error { code, .. }) if code == "rate_limited" => limited += 1,
+            Ok(other) => panic!("{other:?}"),
+            Err(code) => break code,
+        }
+    };
+    assert!(pongs >= 30, "a burst is answered: {pongs}");
+    assert!(limited > 0, "a flood is slowed down first");
+    assert_eq!(code, Some(CloseCode::Policy), "then cut off");
+}
+
+async fn logout_and_password_changes_close_sockets(app: TestApp) {
+    let (_, token) = person(&app, "Ana").await;
+    let second: Value = post(
+        &app,
+        "",
+        "/api/auth/login",
+        json!({"email": "ana@example.com", "password": "correct horse battery"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let second = second["token"].as_str().unwrap().to_owned();
+    let mut first_ws = connect(&app, &token).await;
+    let mut second_ws = connect(&app, &second).await;
+    post(&app, &token, "/api/auth/logout", json!({})).await;
+    assert_eq!(first_ws.closed().await, Some(CloseCode::from(4001)));
+    second_ws.send(&ClientMsg::Ping).await;
+    assert_eq!(
+        second_ws.next_event().await,
+        ServerMsg::Pong,
+        "the other session is untouched"
+    );
+    let change =
+        json!({"password": {"current": "correct horse battery", "new": "another long passphrase"}});
+    let response = app
+        .client
+        .patch(app.at("/api/me"))
+        .bearer_auth(&second)
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(second_ws.closed().await, Some(CloseCode::from(4002)));
+}
+
+async fn shutdown_closes_sockets_with_1001(mut app: TestApp) {
+    let (_, token) = person(&app, "Ana").await;
+    let mut ws = connect(&app, &token).await;
+    app.stop().await;
+    assert_eq!(ws.closed().await, Some(CloseCode::Away));
+}

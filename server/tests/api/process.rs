@@ -159,3 +159,166 @@ fn an_unreachable_database_stops_start_up_with_one_line() {
         "postgres database",
     );
 }
+
+/// The server is killed with SIGKILL in the middle of a stream of sends, then restarted: every
+/// acknowledged message is there, in a gap-free order, and retrying the unacknowledged ones with
+/// their client ids completes the conversation without a duplicate.
+async fn nothing_acked_is_lost_to_kill_9(backend: Backend) {
+    const TOTAL: usize = 120;
+    const WINDOW: usize = 10;
+    use crate::ws_client::connect_to;
+    use shared::ws::{ClientMsg, ServerMsg};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let database = TestDatabase::new(backend).await;
+    let url = match &database.url {
+        server::config::DatabaseUrl::Sqlite(url) => url.clone(),
+        server::config::DatabaseUrl::Postgres(url) => url.expose().to_owned(),
+    };
+    let cwd = tempfile::tempdir().unwrap();
+    let env = [
+        ("LETUSCHAT_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", url.as_str()),
+        ("LETUSCHAT_BCRYPT_COST", "4"),
+    ];
+    let (mut child, base) = start(&mut server(cwd.path(), &env));
+    let client = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for name in ["ana", "bob"] {
+        let body = serde_json::json!({"display_name": name, "email": format!("{name}@example.com"), "password": "correct horse battery"});
+        let response: serde_json::Value = client
+            .post(format!("{base}/api/auth/register"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push((
+            response["user"]["id"].as_i64().unwrap(),
+            response["token"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let conversation: serde_json::Value = client
+        .post(format!("{base}/api/conversations"))
+        .bearer_auth(&tokens[0].1)
+        .json(&serde_json::json!({"member_ids": [tokens[1].0]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conversation_id: shared::ConversationId =
+        serde_json::from_value(conversation["id"].clone()).unwrap();
+
+    let host = base.trim_start_matches("http://").to_owned();
+    let mut ws = connect_to(&host, &tokens[0].1).await;
+    let sends: Vec<ClientMsg> = (0..TOTAL)
+        .map(|i| ClientMsg::Send {
+            client_id: uuid::Uuid::new_v4(),
+            conversation_id,
+            text: Some(format!("message {i}")),
+            img: None,
+        })
+        .collect();
+    // Like a real client: a window of sends in flight, the next going out as acks come back.
+    // The server is killed part-way, with a full window unacknowledged.
+    let mut acked = BTreeMap::new();
+    let mut next = 0;
+    while acked.len() < 40 {
+        while next - acked.len() < WINDOW {
+            ws.send(&sends[next]).await;
+            next += 1;
+        }
+        match ws.next_event().await {
+            ServerMsg::Ack { client_id, message } => {
+                acked.insert(client_id, message.seq);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(ws);
+
+    let (mut child, base) = start(&mut server(cwd.path(), &env));
+    let history = |base: String, token: String| async move {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page: shared::MessagePage = reqwest::Client::new()
+                .get(format!(
+                    "{base}/api/conversations/{conversation_id}/messages?after={after}&limit=100"
+                ))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            after = page.messages.last().map_or(after, |m| m.seq);
+            all.extend(page.messages);
+            if !page.has_more {
+                return all;
+            }
+        }
+    };
+    let stored = history(base.clone(), tokens[1].1.clone()).await;
+    let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=stored.len() as i64).collect::<Vec<_>>(),
+        "gap-free after the crash"
+    );
+    let stored_ids: BTreeMap<uuid::Uuid, i64> =
+        stored.iter().map(|m| (m.client_id, m.seq)).collect();
+    for (client_id, seq) in &acked {
+        assert_eq!(
+            stored_ids.get(client_id),
+            Some(seq),
+            "acked message {client_id} kept as acked"
+        );
+    }
+    // The client retries everything it has no ack for; the server keeps one of each.
+    let mut ws = connect_to(&base.trim_start_matches("http://").to_owned(), &tokens[0].1).await;
+    let unacked: Vec<&ClientMsg> = sends
+        .iter()
+        .filter(
+            |f| matches!(f, ClientMsg::Send { client_id, .. } if !acked.contains_key(client_id)),
+        )
+        .collect();
+    let mut retried = BTreeSet::new();
+    let mut next = 0;
+    while retried.len() < unacked.len() {
+        while next < unacked.len() && next - retried.len() < WINDOW {
+            ws.send(unacked[next]).await;
+            next += 1;
+        }
+        match ws.next_event().await {
+            ServerMsg::Ack { client_id, .. } => {
+                retried.insert(client_id);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let stored = history(base.clone(), tokens[1].1.clone()).await;
+    assert_eq!(stored.len(), sends.len(), "every message exactly once");
+    assert_eq!(
+        stored.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=TOTAL as i64).collect::<Vec<i64>>()
+    );
+    assert!(terminate(&mut child).success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_acked_is_lost_to_kill_9_on_sqlite() {
+    nothing_acked_is_lost_to_kill_9(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_acked_is_lost_to_kill_9_on_postgres() {
+    nothing_acked_is_lost_to_kill_9(Backend::Postgres).await;
+}

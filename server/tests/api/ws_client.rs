@@ -16,9 +16,11 @@ pub struct WsClient {
 
 /// Opens `/ws` with extra headers; the HTTP status when the upgrade is refused.
 pub async fn connect_with(app: &TestApp, headers: &[(&str, String)]) -> Result<WsClient, u16> {
-    let mut request = format!("ws://{}/ws", app.addr)
-        .into_client_request()
-        .unwrap();
+    open(&app.addr.to_string(), headers).await
+}
+
+async fn open(host: &str, headers: &[(&str, String)]) -> Result<WsClient, u16> {
+    let mut request = format!("ws://{host}/ws").into_client_request().unwrap();
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes()).unwrap();
         request
@@ -34,7 +36,12 @@ pub async fn connect_with(app: &TestApp, headers: &[(&str, String)]) -> Result<W
 
 /// Opens `/ws` with a bearer token and reads the `ready` frame.
 pub async fn connect(app: &TestApp, token: &str) -> WsClient {
-    let mut client = connect_with(app, &[("authorization", format!("Bearer {token}"))])
+    connect_to(&app.addr.to_string(), token).await
+}
+
+/// The same, for a server at `host` (`127.0.0.1:PORT`).
+pub async fn connect_to(host: &str, token: &str) -> WsClient {
+    let mut client = open(host, &[("authorization", format!("Bearer {token}"))])
         .await
         .expect("upgrade accepted");
     match client.next().await {

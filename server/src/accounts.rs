@@ -76,9 +76,7 @@ pub async fn login(state: &AppState, req: LoginRequest, ip: IpAddr) -> AppResult
 
 pub async fn logout(state: &AppState, session: Uuid) -> AppResult<()> {
     state.db.delete_session(session).await?;
-    state
-        .hub
-        .close_session(session, CLOSE_SIGNED_OUT, "signed out");
+    state.fanout.close_session(session, CLOSE_SIGNED_OUT);
     Ok(())
 }
 
@@ -125,11 +123,7 @@ pub async fn update_me(
         return Ok((user, None));
     }
     state.db.delete_sessions(user.id).await?;
-    state.hub.close_user(
-        user.id,
-        CLOSE_PASSWORD_CHANGED,
-        "password changed; sign in again",
-    );
+    state.fanout.close_user(user.id, CLOSE_PASSWORD_CHANGED);
     let signed_in = start_session(state, user.clone()).await?;
     Ok((user, Some(signed_in)))
 }

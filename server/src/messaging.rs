@@ -62,25 +62,9 @@ pub async fn create_conversation(
         .await?
         .ok_or(AppError::NotFound)?;
     if created == Created::New {
-        announce_conversation(state, &conversation).await;
+        state.fanout.conversation(state, &conversation).await;
     }
     Ok((conversation, created))
-}
-
-/// Tells every member's open connections about a conversation they are now in, each with the
-/// view that is theirs (their own unread count).
-async fn announce_conversation(state: &AppState, conversation: &Conversation) {
-    for member in &conversation.members {
-        let view = match state.db.conversation(conversation.id, member.id).await {
-            Ok(Some(view)) => view,
-            _ => continue,
-        };
-        state.hub.send(
-            &[member.id],
-            &ServerMsg::Conversation { conversation: view },
-            None,
-        );
-    }
 }
 
 pub async fn conversation(
@@ -168,13 +152,7 @@ pub async fn send(
     if created == Created::New {
         // After the commit: nobody hears of a message that might still be lost.
         let members = state.db.member_ids(message.conversation_id).await?;
-        state.hub.send(
-            &members,
-            &ServerMsg::Message {
-                message: message.clone(),
-            },
-            from,
-        );
+        state.fanout.message(&members, &message, from);
     }
     Ok((message, created))
 }
@@ -205,14 +183,13 @@ pub async fn mark_read(
     }
     let stored = state.db.mark_read(id, me.user.id, seq).await?;
     let members = state.db.member_ids(id).await?;
-    state.hub.send(
+    state.fanout.frame(
         &members,
-        &ServerMsg::Read {
+        ServerMsg::Read {
             conversation_id: id,
             user_id: me.user.id,
             seq: stored,
         },
-        None,
     );
     Ok(stored)
 }
@@ -224,13 +201,12 @@ pub async fn typing(state: &AppState, me: &AuthUser, id: ConversationId) -> AppR
         return Err(AppError::NotFound);
     }
     let others: Vec<UserId> = members.into_iter().filter(|m| *m != me.user.id).collect();
-    state.hub.send(
+    state.fanout.frame(
         &others,
-        &ServerMsg::Typing {
+        ServerMsg::Typing {
             conversation_id: id,
             user_id: me.user.id,
         },
-        None,
     );
     Ok(())
 }

@@ -2,10 +2,14 @@
 //! before serving so tests can run the real server on port 0 and read the port back.
 
 use crate::auth::Auth;
+use crate::config::DatabaseUrl;
 use crate::config::Settings;
+use crate::db::notify::PgBus;
 use crate::db::{self, DbError};
 use crate::error::{panic_response, AppError};
+use crate::fanout::{self, Fanout};
 use crate::state::{AppState, Shutdown};
+use crate::ws::hub::Hub;
 use crate::{auth, routes, secret, site, ws};
 use axum::response::IntoResponse;
 use axum::Router;
@@ -74,14 +78,36 @@ impl Application {
             addr: settings.addr,
             source,
         })?;
+        let hub: Arc<Hub> = Arc::default();
+        // Several processes can share a PostgreSQL database; they tell each other what their
+        // connections must hear. A SQLite database has one process.
+        let bus = match &settings.database {
+            DatabaseUrl::Postgres(url) => {
+                Some(Arc::new(PgBus::connect(url.expose()).await.map_err(
+                    |source| StartError::Database {
+                        backend: "postgres",
+                        source,
+                    },
+                )?))
+            }
+            DatabaseUrl::Sqlite(_) => None,
+        };
+        let fanout = match &bus {
+            Some(bus) => Fanout::shared(hub.clone(), bus.clone()),
+            None => Fanout::local(hub.clone()),
+        };
         let state = AppState {
             leptos_options: site::leptos_options(&settings.site_root, addr),
             db,
             auth: Arc::new(Auth::new(&jwt_secret, &settings)),
             settings: Arc::new(settings),
             shutdown: Shutdown::default(),
-            hub: Arc::default(),
+            hub,
+            fanout: Arc::new(fanout),
         };
+        if let Some(bus) = bus {
+            tokio::spawn(fanout::listen(state.clone(), bus));
+        }
         Ok(Application { listener, state })
     }
 

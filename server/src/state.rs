@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::fanout::Fanout;
 use crate::ws::hub::Hub;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub shutdown: Shutdown,
     pub hub: Arc<Hub>,
+    pub fanout: Arc<Fanout>,
 }
 
 /// Tells long-lived tasks (WebSockets) that the server is stopping, so they can say goodbye.

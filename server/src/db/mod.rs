@@ -1,6 +1,7 @@
 //! Storage: the one interface the rest of the server uses, with a SQLite and a PostgreSQL
 //! implementation. No SQL lives outside this module.
 
+pub mod notify;
 mod postgres;
 mod sqlite;
 
@@ -177,6 +178,8 @@ pub trait Store: Send + Sync + 'static {
     /// (sender, client_id): a repeat returns the first message and `Created::Existing`.
     /// `NotFound` when the sender is not a member.
     async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)>;
+    /// The message at `seq`, if there is one.
+    async fn message_at(&self, id: ConversationId, seq: i64) -> DbResult<Option<Message>>;
     /// `(messages, has_more)`; `has_more` tells whether more lie beyond the page in the
     /// direction read (older without `after`, newer with it).
     async fn messages(

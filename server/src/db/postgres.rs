@@ -456,6 +456,17 @@ impl Store for PgStore {
         Ok((page, has_more))
     }
 
+    async fn message_at(&self, id: ConversationId, seq: i64) -> DbResult<Option<Message>> {
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2"
+        ))
+        .bind(id.0)
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(message).transpose()
+    }
+
     async fn mark_read(&self, id: ConversationId, user: UserId, seq: i64) -> DbResult<i64> {
         let stored: Option<i64> = sqlx::query_scalar(
             "UPDATE user_conversations

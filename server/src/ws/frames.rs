@@ -37,7 +37,7 @@ pub async fn handle(conn: &mut Connection, frame: ClientMsg) -> Step {
             conversation_id,
             seq,
         } => match messaging::mark_read(state, me, conversation_id, seq).await {
-            // The reader's connections, this one included, hear of it from the hub.
+            // The reader's connections, this one included, hear of it through the fan-out.
             Ok(_) => Step::Nothing,
             Err(e) => Step::Reply(from_error(&e, None)),
         },
@@ -93,13 +93,12 @@ pub fn from_error(e: &AppError, client_id: Option<Uuid>) -> ServerMsg {
 /// Tells everyone who shares a conversation with `user` that they came online or went away.
 pub async fn announce_presence(state: &AppState, user: UserId, online: bool) {
     match state.db.contact_ids(user).await {
-        Ok(contacts) => state.hub.send(
+        Ok(contacts) => state.fanout.frame(
             &contacts,
-            &ServerMsg::Presence {
+            ServerMsg::Presence {
                 user_id: user,
                 online,
             },
-            None,
         ),
         Err(e) => tracing::warn!(error = %e, "could not announce presence"),
     }

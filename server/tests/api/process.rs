@@ -322,3 +322,125 @@ async fn nothing_acked_is_lost_to_kill_9_on_sqlite() {
 async fn nothing_acked_is_lost_to_kill_9_on_postgres() {
     nothing_acked_is_lost_to_kill_9(Backend::Postgres).await;
 }
+
+/// Two server processes on one PostgreSQL database: people connected to different processes
+/// still hear each other, and a sign-out on one closes sockets on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_postgres_deliver_each_others_events() {
+    use crate::ws_client::connect_to;
+    use serde_json::{json, Value};
+    use shared::ws::{ClientMsg, ServerMsg};
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let server::config::DatabaseUrl::Postgres(url) = &database.url else {
+        unreachable!()
+    };
+    let cwd = tempfile::tempdir().unwrap();
+    // One data folder: both processes sign tokens with the same generated key.
+    let env = [
+        ("LETUSCHAT_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", url.expose()),
+        ("LETUSCHAT_BCRYPT_COST", "4"),
+    ];
+    let (mut first, base_a) = start(&mut server(cwd.path(), &env));
+    let (mut second, base_b) = start(&mut server(cwd.path(), &env));
+    let client = reqwest::Client::new();
+    let mut people = Vec::new();
+    for (name, base) in [("ana", &base_a), ("bob", &base_b)] {
+        let body = json!({"display_name": name, "email": format!("{name}@example.com"), "password": "correct horse battery"});
+        let response: Value = client
+            .post(format!("{base}/api/auth/register"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        people.push((
+            response["user"]["id"].as_i64().unwrap(),
+            response["token"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let host = |base: &str| base.trim_start_matches("http://").to_owned();
+    let mut ana = connect_to(&host(&base_a), &people[0].1).await;
+    let mut bob = connect_to(&host(&base_b), &people[1].1).await;
+
+    // A conversation made through A is announced to Bob on B.
+    let conversation: Value = client
+        .post(format!("{base_a}/api/conversations"))
+        .bearer_auth(&people[0].1)
+        .json(&json!({"member_ids": [people[1].0]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conversation_id: shared::ConversationId =
+        serde_json::from_value(conversation["id"].clone()).unwrap();
+    assert!(matches!(
+        ana.next_event().await,
+        ServerMsg::Conversation { .. }
+    ));
+    assert!(
+        matches!(bob.next_event().await, ServerMsg::Conversation { conversation } if conversation.id == conversation_id)
+    );
+
+    // A message sent on A reaches Bob on B; Bob's read on B reaches Ana on A.
+    let client_id = uuid::Uuid::new_v4();
+    ana.send(&ClientMsg::Send {
+        client_id,
+        conversation_id,
+        text: Some("across".into()),
+        img: None,
+    })
+    .await;
+    let acked = match ana.next_event().await {
+        ServerMsg::Ack { message, .. } => message,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        bob.next_event().await,
+        ServerMsg::Message {
+            message: acked.clone()
+        }
+    );
+    bob.send(&ClientMsg::Read {
+        conversation_id,
+        seq: acked.seq,
+    })
+    .await;
+    assert!(matches!(bob.next_event().await, ServerMsg::Read { .. }));
+    assert_eq!(
+        ana.next_event().await,
+        ServerMsg::Read {
+            conversation_id,
+            user_id: shared::UserId(people[1].0),
+            seq: acked.seq
+        }
+    );
+    bob.send(&ClientMsg::Typing { conversation_id }).await;
+    assert!(matches!(ana.next_event().await, ServerMsg::Typing { .. }));
+
+    // Signing Bob out through A closes his socket on B.
+    let response = client
+        .post(format!("{base_a}/api/auth/logout"))
+        .bearer_auth(&people[1].1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let me = client
+        .get(format!("{base_b}/api/me"))
+        .bearer_auth(&people[1].1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401, "revoked everywhere");
+    assert_eq!(bob.closed().await, Some(CloseCode::from(4001)));
+
+    assert!(terminate(&mut first).success());
+    assert!(terminate(&mut second).success());
+}

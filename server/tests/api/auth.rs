@@ -389,17 +389,19 @@ async fn profile_changes_are_validated(app: TestApp) {
     );
 }
 
-async fn bad_tokens_are_refused(app: TestApp) {
+/// Tokens that must all be refused: tampered, unsigned (`alg: none`), expired, signed with
+/// another key, and garbage. Built from a real token of `user`.
+pub fn forged_tokens(app: &TestApp, user: &Value, token: &str) -> Vec<(&'static str, String)> {
     use base64::Engine;
-    let (user, token) = register(&app, "Ana", "ana@example.com").await;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let parts: Vec<&str> = token.split('.').collect();
-    let mut claims: Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
-    claims["sub"] = json!((user["id"].as_i64().unwrap() + 1).to_string());
+    let claims = || serde_json::from_slice::<Value>(&b64.decode(parts[1]).unwrap()).unwrap();
+    let mut other_user = claims();
+    other_user["sub"] = json!((user["id"].as_i64().unwrap() + 1).to_string());
     let tampered = format!(
         "{}.{}.{}",
         parts[0],
-        b64.encode(claims.to_string()),
+        b64.encode(other_user.to_string()),
         parts[2]
     );
     let none = format!(
@@ -407,31 +409,27 @@ async fn bad_tokens_are_refused(app: TestApp) {
         b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
         parts[1]
     );
-    let now = chrono::Utc::now().timestamp();
     let sign = |claims: Value, key: &str| {
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::default(),
-            &claims,
-            &jsonwebtoken::EncodingKey::from_secret(key.as_bytes()),
-        )
-        .unwrap()
+        let key = jsonwebtoken::EncodingKey::from_secret(key.as_bytes());
+        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
     };
     let secret = std::fs::read_to_string(app.database.dir().join("data/jwt_secret")).unwrap();
-    let mut expired = serde_json::from_slice::<Value>(&b64.decode(parts[1]).unwrap()).unwrap();
-    expired["iat"] = json!(now - 7200);
-    expired["exp"] = json!(now - 3600);
-    let expired = sign(expired, &secret);
-    let wrong_key = sign(
-        serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap(),
-        &"w".repeat(64),
-    );
-    for (what, bad) in [
+    let now = chrono::Utc::now().timestamp();
+    let mut old = claims();
+    old["iat"] = json!(now - 7200);
+    old["exp"] = json!(now - 3600);
+    vec![
         ("tampered", tampered),
         ("alg none", none),
-        ("expired", expired),
-        ("wrong key", wrong_key),
+        ("expired", sign(old, &secret)),
+        ("wrong key", sign(claims(), &"w".repeat(64))),
         ("garbage", "garbage".into()),
-    ] {
+    ]
+}
+
+async fn bad_tokens_are_refused(app: TestApp) {
+    let (user, token) = register(&app, "Ana", "ana@example.com").await;
+    for (what, bad) in forged_tokens(&app, &user, &token) {
         let response = me(&app, &bad).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what}");
         let cookie = app

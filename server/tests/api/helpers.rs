@@ -137,6 +137,7 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     db: Option<Db>,
+    hub: Option<std::sync::Arc<server::ws::hub::Hub>>,
     pub backend: Backend,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -169,6 +170,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             .build()
             .unwrap(),
         db: None,
+        hub: None,
         backend,
         stop: None,
         task: None,
@@ -186,11 +188,17 @@ impl TestApp {
         self.addr = app.local_addr();
         self.url = format!("http://{}", self.addr);
         self.db = Some(app.state().db.clone());
+        self.hub = Some(app.state().hub.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         self.stop = Some(stop);
         self.task = Some(tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         })));
+    }
+
+    /// The running server's connection registry, to see what the server sees.
+    pub fn hub(&self) -> &server::ws::hub::Hub {
+        self.hub.as_ref().expect("server running")
     }
 
     /// The running server's store, for arranging what a test needs.

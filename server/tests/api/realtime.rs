@@ -43,6 +43,7 @@ both!(spawn_app =>
     oversized_frames_and_floods_close_the_connection,
     logout_and_password_changes_close_sockets,
     shutdown_closes_sockets_with_1001,
+    a_reader_that_stops_reading_is_let_go_and_catches_up,
 );
 
 async fn ready_says_who_and_which_protocol(app: TestApp) {
@@ -71,7 +72,18 @@ async fn ready_says_who_and_which_protocol(app: TestApp) {
 async fn upgrades_need_a_valid_session_and_our_origin(app: TestApp) {
     let (_, token) = person(&app, "Ana").await;
     assert_eq!(connect_with(&app, &[]).await.err(), Some(401));
-    for bad in ["garbage", "a.b.c", &format!("{token}x")] {
+    let user: Value = get(&app, &token, "/api/me").await.json().await.unwrap();
+    for (what, bad) in crate::auth::forged_tokens(&app, &user, &token) {
+        let bearer = [("authorization", format!("Bearer {bad}"))];
+        assert_eq!(connect_with(&app, &bearer).await.err(), Some(401), "{what}");
+        let cookie = [("cookie", format!("letuschat_session={bad}"))];
+        assert_eq!(
+            connect_with(&app, &cookie).await.err(),
+            Some(401),
+            "{what} as a cookie"
+        );
+    }
+    for bad in ["a.b.c", &format!("{token}x")] {
         assert_eq!(
             connect_with(&app, &[("authorization", format!("Bearer {bad}"))])
                 .await
@@ -496,4 +508,87 @@ async fn shutdown_closes_sockets_with_1001(mut app: TestApp) {
     let mut ws = connect(&app, &token).await;
     app.stop().await;
     assert_eq!(ws.closed().await, Some(CloseCode::Away));
+}
+
+/// A member whose client stops reading is let go once its queue is full, while another member
+/// keeps receiving at full speed; when it comes back, the history holds everything it missed.
+async fn a_reader_that_stops_reading_is_let_go_and_catches_up(app: TestApp) {
+    let (_, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let (cy, cy_token) = person(&app, "Cy").await;
+    let conversation = start(&app, &ana_token, &[bob, cy], Some("Busy")).await;
+    // Bob's socket has a tiny receive window and is never read.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{}/ws",
+            app.addr
+        ))
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {bob_token}").parse().unwrap(),
+    );
+    let (stalled, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    let mut cy_ws = connect(&app, &cy_token).await;
+    assert!(app.hub().is_online(UserId(bob)));
+
+    // Ana posts over HTTP (as a bot would, without a frame budget); Cy keeps up throughout.
+    // 16 KB frames (4,000 four-byte characters): enough to fill the kernel's buffers and the
+    // connection's queue many times over.
+    let text = "😀".repeat(4000);
+    let total = 600;
+    for sent in 1..=total {
+        say(&app, &ana_token, &conversation, &text).await;
+        if sent % 50 == 0 {
+            let mut seen = 0;
+            while seen < 50 {
+                if let ServerMsg::Message { .. } = cy_ws.next_event().await {
+                    seen += 1;
+                }
+            }
+        }
+    }
+    // Bob is let go: first from the queue, then (his writes stalled) his connection ends.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while app.hub().is_online(UserId(bob)) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled reader was never let go"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(stalled);
+    // Back again, Bob catches up on everything over HTTP.
+    let mut after = 0;
+    let mut caught_up = 0;
+    loop {
+        let page: Value = get(
+            &app,
+            &bob_token,
+            &format!("/api/conversations/{conversation}/messages?after={after}&limit=100"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let messages = page["messages"].as_array().unwrap();
+        caught_up += messages.len();
+        after = messages
+            .last()
+            .map_or(after, |m| m["seq"].as_i64().unwrap());
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(caught_up, total);
+    let mut bob_again = connect(&app, &bob_token).await;
+    say(&app, &ana_token, &conversation, "welcome back").await;
+    assert!(
+        matches!(bob_again.next_event().await, ServerMsg::Message { message } if message.seq == total as i64 + 1)
+    );
 }

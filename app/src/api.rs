@@ -2,10 +2,11 @@
 //! run on the server and reach its services through the `Backend` in context.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
-use shared::{ErrorBody, Me};
+use shared::{Conversation, ConversationId, ErrorBody, Me, MessagePage, User, UserId};
 
 /// The contract's error body, carried across the server-function boundary intact, so forms can
 /// show each field's message next to the field.
@@ -90,6 +91,42 @@ pub async fn logout() -> Result<(), ApiError> {
     ssr::set_cookie(&clear_cookie);
     leptos_axum::redirect("/login");
     Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "conversations")]
+pub async fn conversations() -> Result<Vec<Conversation>, ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.conversations(&request).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "history", input = Json)]
+pub async fn history(
+    id: ConversationId,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<MessagePage, ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.history(id, before, after, &request).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "search_users", input = Json)]
+pub async fn search_users(query: String) -> Result<Vec<User>, ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.search_users(query, &request).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "open_conversation", input = Json)]
+pub async fn open_conversation(
+    member_ids: Vec<UserId>,
+    title: Option<String>,
+) -> Result<Conversation, ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend
+        .open_conversation(
+            shared::CreateConversationRequest { member_ids, title },
+            &request,
+        )
+        .await
 }
 
 #[cfg(feature = "ssr")]

@@ -3,7 +3,10 @@
 
 use crate::api::ApiError;
 use http::request::Parts;
-use shared::{LoginRequest, Me, RegisterRequest};
+use shared::{
+    Conversation, ConversationId, CreateConversationRequest, LoginRequest, Me, MessagePage,
+    RegisterRequest, User,
+};
 
 /// A signed-in user and the `Set-Cookie` value that carries their session.
 pub struct AuthOutcome {
@@ -23,4 +26,20 @@ pub trait Backend: Send + Sync + 'static {
     async fn login(&self, body: LoginRequest, request: &Parts) -> Result<AuthOutcome, ApiError>;
     /// Revokes the request's session; returns the `Set-Cookie` value that clears the cookie.
     async fn logout(&self, request: &Parts) -> Result<String, ApiError>;
+
+    async fn conversations(&self, request: &Parts) -> Result<Vec<Conversation>, ApiError>;
+    async fn history(
+        &self,
+        id: ConversationId,
+        before: Option<i64>,
+        after: Option<i64>,
+        request: &Parts,
+    ) -> Result<MessagePage, ApiError>;
+    async fn search_users(&self, query: String, request: &Parts) -> Result<Vec<User>, ApiError>;
+    /// Finds or makes the conversation with these people (see `POST /api/conversations`).
+    async fn open_conversation(
+        &self,
+        body: CreateConversationRequest,
+        request: &Parts,
+    ) -> Result<Conversation, ApiError>;
 }

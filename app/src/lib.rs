@@ -1,9 +1,11 @@
+#![recursion_limit = "256"]
 //! The LetUsChat component tree. The server renders it (`ssr`); the browser hydrates it
 //! (`hydrate`) so the same markup becomes live without being redrawn.
 
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod chat;
 mod components;
 mod pages;
 mod session;

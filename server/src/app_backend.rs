@@ -4,11 +4,15 @@
 use crate::accounts::{self, SignedIn};
 use crate::auth::{client_ip, session_cookie, AuthUser, SESSION_TTL};
 use crate::error::AppError;
+use crate::messaging;
 use crate::state::AppState;
 use app::api::ApiError;
 use app::backend::{AuthOutcome, Backend};
 use axum::http::request::Parts;
-use shared::{LoginRequest, Me, RegisterRequest};
+use shared::{
+    Conversation, ConversationId, CreateConversationRequest, LoginRequest, Me, MessagePage,
+    RegisterRequest, User,
+};
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
@@ -67,5 +71,40 @@ impl Backend for AppState {
             self.auth.cookie_secure,
             &request.headers,
         ))
+    }
+
+    async fn conversations(&self, request: &Parts) -> Result<Vec<Conversation>, ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        Ok(self
+            .db
+            .conversations(me.user.id)
+            .await
+            .map_err(AppError::from)?)
+    }
+
+    async fn history(
+        &self,
+        id: ConversationId,
+        before: Option<i64>,
+        after: Option<i64>,
+        request: &Parts,
+    ) -> Result<MessagePage, ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        let (messages, has_more) = messaging::history(self, &me, id, before, after, None).await?;
+        Ok(MessagePage { messages, has_more })
+    }
+
+    async fn search_users(&self, query: String, request: &Parts) -> Result<Vec<User>, ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        Ok(accounts::search(self, &me, &query, None).await?)
+    }
+
+    async fn open_conversation(
+        &self,
+        body: CreateConversationRequest,
+        request: &Parts,
+    ) -> Result<Conversation, ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        Ok(messaging::create_conversation(self, &me, body).await?.0)
     }
 }

@@ -1,0 +1,250 @@
+//! The open conversation: its header, its messages, and the input bar.
+
+use super::{clock_time, now_ms, use_chat, Chat, Item, Link, Status};
+use crate::components::Avatar;
+use leptos::html::Div;
+use leptos::prelude::*;
+use shared::{ConversationId, ConversationKind, User};
+
+#[component]
+pub fn ChatPanel() -> impl IntoView {
+    let chat = use_chat();
+    view! {
+        <section class="chat" aria-label="Conversation">
+            <Header chat />
+            <Messages chat />
+            <InputBar chat />
+        </section>
+    }
+}
+
+#[component]
+fn Header(chat: Chat) -> impl IntoView {
+    let status = move || match chat.link.get() {
+        Link::Online => None,
+        Link::Connecting => Some("Connecting..."),
+        Link::Reconnecting => Some("Reconnecting..."),
+    };
+    let info = move || {
+        let id = chat.open.get()?;
+        let conversation = chat.conversation(id)?;
+        let title = chat.title_of(&conversation);
+        let me = chat.me_id();
+        let others: Vec<User> = conversation
+            .members
+            .iter()
+            .filter(|m| m.id != me)
+            .cloned()
+            .collect();
+        Some((id, conversation.kind, title, others))
+    };
+    view! {
+        <header class="chat-info">
+            {move || match info() {
+                None => view! { <span>"Select a conversation"</span> }.into_any(),
+                Some((id, kind, title, others)) => {
+                    let subtitle = move || {
+                        if let Some(who) = typing_name(chat, id) {
+                            return format!("{who} is typing...");
+                        }
+                        match kind {
+                            ConversationKind::Direct => {
+                                let online = others.first().is_some_and(|o| chat.online.get().contains(&o.id));
+                                if online { "online" } else { "offline" }.to_owned()
+                            }
+                            ConversationKind::Group => others.iter().map(|o| o.display_name.as_str()).collect::<Vec<_>>().join(", "),
+                        }
+                    };
+                    let (avatar_name, photo) = match kind {
+                        ConversationKind::Direct => {
+                            let other = chat.conversation(id).and_then(|c| c.members.into_iter().find(|m| m.id != chat.me_id()));
+                            other.map(|o| (o.display_name, o.photo_url)).unwrap_or((title.clone(), None))
+                        }
+                        ConversationKind::Group => (title.clone(), None),
+                    };
+                    view! {
+                        <Avatar name=avatar_name photo_url=photo size=32 />
+                        <span class="chat-title">
+                            <span class="chat-name">{title}</span>
+                            <span class="chat-status">{subtitle}</span>
+                        </span>
+                    }
+                        .into_any()
+                }
+            }}
+            {move || status().map(|s| view! { <span class="link-status" role="status">{s}</span> })}
+        </header>
+    }
+}
+
+fn typing_name(chat: Chat, id: ConversationId) -> Option<String> {
+    let (who, until) = chat.typing.with(|t| t.get(&id).copied())?;
+    if until < now_ms() {
+        return None;
+    }
+    let conversation = chat.conversation(id)?;
+    conversation
+        .members
+        .into_iter()
+        .find(|m| m.id == who)
+        .map(|m| m.display_name)
+}
+
+#[component]
+fn Messages(chat: Chat) -> impl IntoView {
+    let log = NodeRef::<Div>::new();
+    let items = move || {
+        let id = chat.open.get();
+        id.map(|id| {
+            chat.threads
+                .with(|t| t.get(&id).map(|t| t.items.clone()).unwrap_or_default())
+        })
+        .unwrap_or_default()
+    };
+    // Keep the newest message in view as messages arrive.
+    Effect::new(move |_| {
+        let _ = items();
+        if let Some(el) = log.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    let seen_seq = Signal::derive(move || {
+        let id = chat.open.get()?;
+        let conversation = chat.conversation(id)?;
+        if conversation.kind != ConversationKind::Direct {
+            return None;
+        }
+        let other = conversation
+            .members
+            .iter()
+            .find(|m| m.id != chat.me_id())?
+            .id;
+        chat.seen.with(|s| s.get(&(id, other)).copied())
+    });
+    view! {
+        <div class="messages" role="log" aria-label="Messages" aria-live="polite" node_ref=log>
+            <For
+                each=items
+                key=Item::key
+                children=move |item: Item| view! { <Bubble chat item seen_seq /> }
+            />
+        </div>
+    }
+}
+
+#[component]
+fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl IntoView {
+    let message = item.message.clone();
+    let mine = message.sender_id == chat.me_id();
+    let sender = chat
+        .conversation(message.conversation_id)
+        .and_then(|c| c.members.into_iter().find(|m| m.id == message.sender_id));
+    let (name, photo) = sender
+        .map(|s| (s.display_name, s.photo_url))
+        .unwrap_or(("?".into(), None));
+    let time = clock_time(message.created_at, now_ms());
+    let seq = message.seq;
+    let status = item.status;
+    let (conversation_id, client_id) = (message.conversation_id, message.client_id);
+    let state = move || {
+        match status {
+        Status::Pending => Some("Sending...".into_any()),
+        Status::Failed => Some(
+            view! {
+                <span class="failed">"Not sent. "</span>
+                <button type="button" class="retry" on:click=move |_| chat.retry(conversation_id, client_id)>
+                    "Retry"
+                </button>
+            }
+                .into_any(),
+        ),
+        Status::Sent if mine && seen_seq.get().is_some_and(|s| s >= seq) => Some("Seen".into_any()),
+        Status::Sent => None,
+    }
+    };
+    view! {
+        <div class="message" class:own=mine class:pending=status == Status::Pending>
+            <div class="message-info">
+                <Avatar name=name.clone() photo_url=photo />
+                <span class="time">{time}</span>
+            </div>
+            <div class="message-content">
+                <span class="visually-hidden">{format!("{name}: ")}</span>
+                {(!message.text.is_empty()).then(|| view! { <p>{message.text.clone()}</p> })}
+                {message
+                    .img
+                    .clone()
+                    .map(|src| {
+                        let full = src.clone();
+                        view! {
+                            <a href=full target="_blank" rel="noopener">
+                                <img src=src alt="Image" loading="lazy" />
+                            </a>
+                        }
+                    })}
+                {mine.then(|| view! { <span class="message-state">{state}</span> })}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn InputBar(chat: Chat) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let blank = move || shared::validate::is_blank(&draft.read());
+    let last_typing = StoredValue::new(0.0f64);
+    let submit = move || {
+        let Some(id) = chat.open.get_untracked() else {
+            return;
+        };
+        let text = draft.get_untracked();
+        if shared::validate::is_blank(&text) || shared::validate::message_text(&text).is_err() {
+            return;
+        }
+        chat.send_text(id, text);
+        draft.set(String::new());
+    };
+    let on_input = move |ev| {
+        draft.set(event_target_value(&ev));
+        if let Some(id) = chat.open.get_untracked() {
+            if now_ms() - last_typing.get_value() > 2000.0 {
+                last_typing.set_value(now_ms());
+                chat.typing_in(id);
+            }
+        }
+    };
+    // Enter sends; Shift+Enter starts a new line.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            submit();
+        }
+    };
+    view! {
+        <form
+            class="input-bar"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                submit();
+            }
+        >
+            <textarea
+                rows="1"
+                aria-label="Message"
+                placeholder="Type something..."
+                maxlength="4000"
+                prop:value=move || draft.get()
+                on:input=on_input
+                on:keydown=on_keydown
+                disabled=move || chat.open.get().is_none()
+            ></textarea>
+            <label class="attach">
+                <span class="visually-hidden">"Attach image"</span>
+                <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" aria-label="Attach image" />
+            </label>
+            <button type="submit" disabled=move || blank() || chat.open.get().is_none()>
+                "Send"
+            </button>
+        </form>
+    }
+}

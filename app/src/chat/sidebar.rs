@@ -1,0 +1,165 @@
+//! The sidebar: own account, the user search, and the conversations, most recent first.
+
+use super::{clock_time, use_chat, Chat};
+use crate::components::Avatar;
+use crate::session::use_session;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use shared::{Conversation, User};
+
+#[component]
+pub fn Sidebar() -> impl IntoView {
+    let chat = use_chat();
+    view! {
+        <aside class="sidebar" aria-label="Chats">
+            <Navbar chat />
+            <Search chat />
+            <ConversationList chat />
+        </aside>
+    }
+}
+
+#[component]
+fn Navbar(chat: Chat) -> impl IntoView {
+    let logout = use_session().logout;
+    let me = chat.me.get_value();
+    view! {
+        <nav class="navbar" aria-label="Account">
+            <span class="logo">"LetUsChat"</span>
+            <div class="user">
+                <Avatar name=me.user.display_name.clone() photo_url=me.user.photo_url.clone() size=28 />
+                <span class="own-name">{me.user.display_name.clone()}</span>
+                <ActionForm action=logout>
+                    <button type="submit" class="logout">
+                        "Log out"
+                    </button>
+                </ActionForm>
+            </div>
+        </nav>
+    }
+}
+
+/// Finds people by any part of their name; choosing one opens (or starts) the conversation.
+#[component]
+fn Search(chat: Chat) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let results = Resource::new(
+        move || query.get(),
+        |q| async move {
+            if q.trim().is_empty() {
+                return Ok(Vec::new());
+            }
+            crate::api::search_users(q).await
+        },
+    );
+    let choose = move |user: User| {
+        leptos::task::spawn_local(async move {
+            if let Ok(conversation) = crate::api::open_conversation(vec![user.id], None).await {
+                let id = conversation.id;
+                chat.upsert_conversation(conversation);
+                chat.open_conversation(id);
+                query.set(String::new());
+            }
+        });
+    };
+    view! {
+        <div class="search">
+            <input
+                type="search"
+                aria-label="Search users"
+                placeholder="Find a user"
+                autocomplete="off"
+                prop:value=move || query.get()
+                on:input=move |ev| query.set(event_target_value(&ev))
+            />
+            <Transition>
+                {move || {
+                    let found = results.get().and_then(Result::ok).unwrap_or_default();
+                    let searching = !query.read().trim().is_empty();
+                    (searching)
+                        .then(|| {
+                            view! {
+                                <ul class="search-results" aria-label="Search results">
+                                    {if found.is_empty() {
+                                        view! { <li class="empty">"No one by that name."</li> }.into_any()
+                                    } else {
+                                        found
+                                            .into_iter()
+                                            .map(|user| {
+                                                let chosen = user.clone();
+                                                view! {
+                                                    <li>
+                                                        <button type="button" class="person" on:click=move |_| choose(chosen.clone())>
+                                                            <Avatar name=user.display_name.clone() photo_url=user.photo_url.clone() />
+                                                            <span>{user.display_name.clone()}</span>
+                                                        </button>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()
+                                            .into_any()
+                                    }}
+                                </ul>
+                            }
+                        })
+                }}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ConversationList(chat: Chat) -> impl IntoView {
+    let now = RwSignal::new(super::now_ms());
+    view! {
+        <ul class="chats" aria-label="Conversations">
+            <For
+                each=move || chat.conversations.get()
+                key=|c: &Conversation| (c.id, c.updated_at, c.unread_count, c.last_message.as_ref().map(|m| m.seq))
+                children=move |conversation: Conversation| {
+                    let id = conversation.id;
+                    let title = chat.title_of(&conversation);
+                    let other = conversation.members.iter().find(|m| m.id != chat.me_id()).cloned();
+                    let (name, photo) = match (&conversation.title, other) {
+                        (None, Some(o)) => (o.display_name, o.photo_url),
+                        _ => (title.clone(), None),
+                    };
+                    let last = conversation.last_message.clone();
+                    let preview = last
+                        .as_ref()
+                        .map(|m| if m.text.is_empty() && m.img.is_some() { "Image".to_owned() } else { m.text.clone() })
+                        .unwrap_or_default();
+                    let time = last.map(|m| clock_time(m.created_at, now.get_untracked()));
+                    let unread = conversation.unread_count;
+                    let selected = move || chat.open.get() == Some(id);
+                    view! {
+                        <li class="chat-item" class:selected=selected>
+                            <button
+                                type="button"
+                                aria-current=move || selected().then_some("true")
+                                on:click=move |_| chat.open_conversation(id)
+                            >
+                                <Avatar name=name photo_url=photo />
+                                <span class="chat-text">
+                                    <span class="chat-name">{title}</span>
+                                    <span class="chat-last">{preview}</span>
+                                </span>
+                                <span class="chat-meta">
+                                    {time.map(|t| view! { <span class="chat-time">{t}</span> })}
+                                    {(unread > 0)
+                                        .then(|| {
+                                            view! {
+                                                <span class="badge" aria-label=format!("{unread} unread")>
+                                                    {unread}
+                                                </span>
+                                            }
+                                        })}
+                                </span>
+                            </button>
+                        </li>
+                    }
+                }
+            />
+        </ul>
+    }
+}

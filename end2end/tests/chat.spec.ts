@@ -1,0 +1,76 @@
+// Two people in two browsers find each other and chat both ways, live; a reload keeps the
+// history; a server restart in the middle loses nothing.
+import { test, expect } from './fixtures';
+import type { Browser, Page } from '@playwright/test';
+
+async function signUp(browser: Browser, url: string, name: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const response = await page.request.post(url + '/api/auth/register', {
+    data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
+  });
+  expect(response.status()).toBe(201);
+  await page.goto(url + '/');
+  await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
+  return page;
+}
+
+async function say(page: Page, text: string) {
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+test('two people chat live, see unread counts and "Seen", and keep the history', async ({ browser, server }, testInfo) => {
+  const ana = await signUp(browser, server.url, 'Ana');
+  const bob = await signUp(browser, server.url, 'Bob');
+
+  // Ana finds Bob and opens the conversation.
+  await ana.getByLabel('Search users').fill('bo');
+  await ana.getByRole('button', { name: 'Bob' }).click();
+  await expect(ana.getByLabel('Search users')).toHaveValue('');
+  await expect(ana.locator('.chat-info .chat-name')).toHaveText('Bob');
+
+  await say(ana, 'Hello Bob!');
+  const anaLog = ana.getByRole('log', { name: 'Messages' });
+  await expect(anaLog.getByText('Hello Bob!')).toBeVisible();
+
+  // Bob sees the new conversation appear with one unread message, live.
+  const bobList = bob.getByRole('list', { name: 'Conversations' });
+  const item = bobList.getByRole('listitem').filter({ hasText: 'Ana' });
+  await expect(item).toContainText('Hello Bob!');
+  await expect(item.getByLabel('1 unread')).toBeVisible();
+  await expect(bob).toHaveTitle('(1) LetUsChat');
+
+  // Opening it reads it: the badge goes, and Ana sees "Seen".
+  await item.getByRole('button').click();
+  const bobLog = bob.getByRole('log', { name: 'Messages' });
+  await expect(bobLog.getByText('Hello Bob!')).toBeVisible();
+  await expect(item.getByLabel('1 unread')).toHaveCount(0);
+  await expect(bob).toHaveTitle('LetUsChat');
+  await expect(anaLog.getByText('Seen')).toBeVisible();
+
+  // Bob answers; Ana sees it live. Shift+Enter makes a new line rather than sending.
+  const box = bob.getByLabel('Message', { exact: true });
+  await box.fill('Hi Ana');
+  await box.press('Shift+Enter');
+  await box.press('Enter');
+  await expect(anaLog.getByText('Hi Ana')).toBeVisible();
+  await expect(bobLog.locator('.message.own')).toHaveCount(1);
+
+  // The server restarts in the middle of the conversation; both reconnect with nothing lost.
+  await server.restart();
+  await say(ana, 'Still there?');
+  await expect(bobLog.getByText('Still there?')).toBeVisible({ timeout: 30_000 });
+  await expect(anaLog.getByText('Still there?')).toHaveCount(1);
+
+  // A reload shows the whole history, once.
+  await ana.reload();
+  await ana.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Bob/ }).click();
+  for (const text of ['Hello Bob!', 'Hi Ana', 'Still there?']) {
+    await expect(anaLog.getByText(text)).toHaveCount(1);
+  }
+  await ana.setViewportSize({ width: 1280, height: 800 });
+  await testInfo.attach('chat-1280', { body: await ana.screenshot(), contentType: 'image/png' });
+  await ana.screenshot({ path: testInfo.outputPath('chat-1280.png') });
+});

@@ -208,3 +208,42 @@ mod tests {
         assert_eq!(response.headers()[header::RETRY_AFTER], "30");
     }
 }
+
+#[cfg(test)]
+mod panic_tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_an_opaque_500_and_serving_goes_on() {
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async { panic!("secret detail") as &'static str }),
+            )
+            .route("/fine", get(|| async { "fine" }))
+            .layer(CatchPanicLayer::custom(panic_response));
+        let response = app
+            .clone()
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let error: ErrorResponse = serde_json::from_slice(&body).unwrap();
+        assert_eq!(error.error.code, "internal");
+        assert!(!String::from_utf8_lossy(&body).contains("secret detail"));
+        let after = app
+            .oneshot(Request::get("/fine").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(after.status(), StatusCode::OK);
+    }
+}

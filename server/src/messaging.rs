@@ -210,3 +210,21 @@ pub async fn typing(state: &AppState, me: &AuthUser, id: ConversationId) -> AppR
     );
     Ok(())
 }
+
+/// Takes the caller out of a group: from now on they receive nothing of it, and the members who
+/// stay see the new membership.
+pub async fn leave(state: &AppState, me: &AuthUser, id: ConversationId) -> AppResult<()> {
+    state.db.leave(id, me.user.id).await.map_err(|e| match e {
+        crate::db::DbError::Conflict(_) => {
+            AppError::field("conversation", "A direct conversation cannot be left.")
+        }
+        other => other.into(),
+    })?;
+    let members = state.db.member_ids(id).await?;
+    if let Some(first) = members.first() {
+        if let Some(view) = state.db.conversation(id, *first).await? {
+            state.fanout.conversation(state, &view).await;
+        }
+    }
+    Ok(())
+}

@@ -170,6 +170,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every conversation of `viewer`, most recent activity first.
     async fn conversations(&self, viewer: UserId) -> DbResult<Vec<Conversation>>;
     async fn member_ids(&self, id: ConversationId) -> DbResult<Vec<UserId>>;
+    /// Takes `user` out of a group. `NotFound` when they are not in it; `Conflict` for a
+    /// direct conversation, which cannot be left.
+    async fn leave(&self, id: ConversationId, user: UserId) -> DbResult<()>;
     /// Everyone who shares a conversation with `user`, `user` left out.
     async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>>;
     async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool>;

@@ -347,6 +347,26 @@ impl Store for PgStore {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
+    async fn leave(&self, id: ConversationId, user: UserId) -> DbResult<()> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "DELETE FROM user_conversations m USING conversations c
+             WHERE m.conversation_id = c.id AND c.id = $1 AND m.user_id = $2 AND c.kind = 'group'
+             RETURNING c.kind",
+        )
+        .bind(id.0)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        if kind.is_some() {
+            return Ok(());
+        }
+        if self.is_member(id, user).await? {
+            Err(DbError::Conflict("conversations.direct"))
+        } else {
+            Err(DbError::NotFound)
+        }
+    }
+
     async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT DISTINCT other.user_id FROM user_conversations mine

@@ -411,6 +411,28 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn leave(&self, id: ConversationId, user: UserId) -> DbResult<()> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT c.kind FROM conversations c JOIN user_conversations m ON m.conversation_id = c.id
+             WHERE c.id = ?1 AND m.user_id = ?2",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .fetch_optional(&self.read)
+        .await?;
+        match kind.as_deref() {
+            None => return Err(DbError::NotFound),
+            Some("direct") => return Err(DbError::Conflict("conversations.direct")),
+            Some(_) => {}
+        }
+        sqlx::query("DELETE FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2")
+            .bind(id.to_string())
+            .bind(user.0)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT DISTINCT other.user_id FROM user_conversations mine

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/conversations/{id}", get(one))
         .route("/api/conversations/{id}/messages", get(history).post(send))
         .route("/api/conversations/{id}/read", post(read))
+        .route("/api/conversations/{id}/leave", post(leave))
 }
 
 /// A conversation id from the path; one that is not a UUID names nothing, like any unknown id.
@@ -109,5 +110,15 @@ async fn read(
 ) -> AppResult<StatusCode> {
     let id = conversation_id(path)?;
     messaging::mark_read(&state, &me, id, req.seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn leave(
+    State(state): State<AppState>,
+    me: AuthUser,
+    path: Result<Path<ConversationId>, PathRejection>,
+) -> AppResult<StatusCode> {
+    let id = conversation_id(path)?;
+    messaging::leave(&state, &me, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -44,6 +44,7 @@ both!(spawn_app =>
     logout_and_password_changes_close_sockets,
     shutdown_closes_sockets_with_1001,
     a_reader_that_stops_reading_is_let_go_and_catches_up,
+    leaving_a_group_stops_delivery,
 );
 
 async fn ready_says_who_and_which_protocol(app: TestApp) {
@@ -591,4 +592,67 @@ async fn a_reader_that_stops_reading_is_let_go_and_catches_up(app: TestApp) {
     assert!(
         matches!(bob_again.next_event().await, ServerMsg::Message { message } if message.seq == total as i64 + 1)
     );
+}
+
+/// Someone who leaves a group hears nothing more of it, at once, and can do nothing in it; the
+/// others see the new membership.
+async fn leaving_a_group_stops_delivery(app: TestApp) {
+    let (_, ana_token) = person(&app, "Ana").await;
+    let (bob, _) = person(&app, "Bob").await;
+    let (cy, cy_token) = person(&app, "Cy").await;
+    let group = start(&app, &ana_token, &[bob, cy], Some("Trio")).await;
+    let direct = start(&app, &ana_token, &[cy], None).await;
+    let mut ana = connect(&app, &ana_token).await;
+    let mut cy_ws = connect(&app, &cy_token).await;
+    let left = post(
+        &app,
+        &cy_token,
+        &format!("/api/conversations/{group}/leave"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(left.status(), 204);
+    match ana.next_event().await {
+        ServerMsg::Conversation { conversation } => {
+            assert_eq!(
+                conversation
+                    .members
+                    .iter()
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+                    .len(),
+                2
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    say(&app, &ana_token, &group, "without Cy").await;
+    cy_ws.expect_silence(Duration::from_millis(300)).await;
+    assert_eq!(
+        get(&app, &cy_token, &format!("/api/conversations/{group}"))
+            .await
+            .status(),
+        404
+    );
+    let (client_id, frame) = send(&group, "let me back");
+    cy_ws.send(&frame).await;
+    assert!(
+        matches!(cy_ws.next_event().await, ServerMsg::Error { code, client_id: Some(c), .. } if code == "not_found" && c == client_id)
+    );
+    let again = post(
+        &app,
+        &cy_token,
+        &format!("/api/conversations/{group}/leave"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(again.status(), 404);
+    let direct_leave = post(
+        &app,
+        &cy_token,
+        &format!("/api/conversations/{direct}/leave"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(direct_leave.status(), 422);
 }

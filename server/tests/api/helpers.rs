@@ -140,7 +140,7 @@ pub struct TestApp {
     hub: Option<std::sync::Arc<server::ws::hub::Hub>>,
     pub backend: Backend,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    task: Option<std::thread::JoinHandle<std::io::Result<()>>>,
     pub database: TestDatabase,
 }
 
@@ -181,19 +181,34 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 impl TestApp {
+    /// Runs the server on a runtime of its own, as the binary does (with the binary's larger
+    /// thread stacks: rendering pages in a debug build needs them).
     async fn launch(&mut self) {
-        let app = Application::build(settings_for(&self.database))
-            .await
-            .expect("server starts");
-        self.addr = app.local_addr();
-        self.url = format!("http://{}", self.addr);
-        self.db = Some(app.state().db.clone());
-        self.hub = Some(app.state().hub.clone());
+        let settings = settings_for(&self.database);
+        let (started_tx, started) = oneshot::channel();
         let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                server::startup::runtime().block_on(async move {
+                    let app = Application::build(settings).await.expect("server starts");
+                    let state = app.state();
+                    let _ =
+                        started_tx.send((app.local_addr(), state.db.clone(), state.hub.clone()));
+                    app.run_until(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                })
+            })
+            .expect("server thread");
+        let (addr, db, hub) = started.await.expect("server started");
+        self.addr = addr;
+        self.url = format!("http://{addr}");
+        self.db = Some(db);
+        self.hub = Some(hub);
         self.stop = Some(stop);
-        self.task = Some(tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        })));
+        self.task = Some(thread);
     }
 
     /// The running server's connection registry, to see what the server sees.
@@ -223,12 +238,15 @@ impl TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            task.await
-                .expect("server task")
+        if let Some(thread) = self.task.take() {
+            tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .expect("joined")
+                .expect("server thread")
                 .expect("server stopped cleanly");
         }
         self.db = None;
+        self.hub = None;
     }
 
     /// Stops this server and starts a new one on the same database and data folder.
@@ -240,9 +258,8 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+        // Dropping the sender stops the server; its thread ends on its own.
+        self.stop.take();
     }
 }
 

@@ -4,6 +4,10 @@ import { test, expect } from './fixtures';
 
 test('the server-rendered page hydrates and reacts to typing', async ({ page, server }) => {
   // Signed in through the API: the browser context shares the session cookie.
+  const other = await page.request.post(server.url + '/api/auth/register', {
+    data: { display_name: 'Other Person', email: 'other@example.com', password: 'correct horse battery' },
+  });
+  expect(other.status()).toBe(201);
   const signUp = await page.request.post(server.url + '/api/auth/register', {
     data: { display_name: 'Hydra', email: 'hydra@example.com', password: 'correct horse battery' },
   });
@@ -23,9 +27,13 @@ test('the server-rendered page hydrates and reacts to typing', async ({ page, se
   await page.goto(server.url + '/');
   await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
 
+  // Only the live page searches and enables "Send" as the user types.
   const send = page.getByRole('button', { name: 'Send' });
-  const message = page.getByLabel('Message', { exact: true });
   await expect(send).toBeDisabled();
+  await page.getByLabel('Search users').fill('oth');
+  await page.getByRole('button', { name: 'Other Person' }).click();
+  const message = page.getByLabel('Message', { exact: true });
+  await expect(message).toBeEnabled();
   await message.fill('hello');
   await expect(send).toBeEnabled();
   await message.fill('   ');

@@ -269,3 +269,19 @@ fn parse_kind(kind: &str) -> shared::ConversationKind {
         _ => shared::ConversationKind::Group,
     }
 }
+
+/// A uniqueness rule of the schema refused the write.
+fn unique_violation(e: sqlx::Error, rule: &'static str) -> DbError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(rule),
+        _ => DbError::Sqlx(e),
+    }
+}
+
+/// A member id that names nobody.
+fn foreign_key_violation(e: sqlx::Error) -> DbError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => DbError::NotFound,
+        _ => DbError::Sqlx(e),
+    }
+}

@@ -520,21 +520,6 @@ async fn add_members(
     Ok(())
 }
 
-fn unique_violation(e: sqlx::Error, rule: &'static str) -> DbError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(rule),
-        _ => DbError::Sqlx(e),
-    }
-}
-
-/// A member id that names nobody.
-fn foreign_key_violation(e: sqlx::Error) -> DbError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => DbError::NotFound,
-        _ => DbError::Sqlx(e),
-    }
-}
-
 fn to_datetime(at: Timestamp) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(at.0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

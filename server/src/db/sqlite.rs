@@ -579,21 +579,6 @@ async fn add_members(
     Ok(())
 }
 
-fn unique_violation(e: sqlx::Error, rule: &'static str) -> DbError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(rule),
-        _ => DbError::Sqlx(e),
-    }
-}
-
-/// A member id that names nobody.
-fn foreign_key_violation(e: sqlx::Error) -> DbError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => DbError::NotFound,
-        _ => DbError::Sqlx(e),
-    }
-}
-
 fn uuid(row: &SqliteRow, column: &str) -> DbResult<Uuid> {
     let text: String = row.try_get(column)?;
     Uuid::parse_str(&text).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))

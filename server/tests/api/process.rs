@@ -185,20 +185,7 @@ async fn nothing_acked_is_lost_to_kill_9(backend: Backend) {
     let client = reqwest::Client::new();
     let mut tokens = Vec::new();
     for name in ["ana", "bob"] {
-        let body = serde_json::json!({"display_name": name, "email": format!("{name}@example.com"), "password": "correct horse battery"});
-        let response: serde_json::Value = client
-            .post(format!("{base}/api/auth/register"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push((
-            response["user"]["id"].as_i64().unwrap(),
-            response["token"].as_str().unwrap().to_owned(),
-        ));
+        tokens.push(register_at(&base, name).await);
     }
     let conversation: serde_json::Value = client
         .post(format!("{base}/api/conversations"))
@@ -348,20 +335,7 @@ async fn two_processes_on_postgres_deliver_each_others_events() {
     let client = reqwest::Client::new();
     let mut people = Vec::new();
     for (name, base) in [("ana", &base_a), ("bob", &base_b)] {
-        let body = json!({"display_name": name, "email": format!("{name}@example.com"), "password": "correct horse battery"});
-        let response: Value = client
-            .post(format!("{base}/api/auth/register"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        people.push((
-            response["user"]["id"].as_i64().unwrap(),
-            response["token"].as_str().unwrap().to_owned(),
-        ));
+        people.push(register_at(&base, name).await);
     }
     let host = |base: &str| base.trim_start_matches("http://").to_owned();
     let mut ana = connect_to(&host(&base_a), &people[0].1).await;
@@ -443,4 +417,24 @@ async fn two_processes_on_postgres_deliver_each_others_events() {
 
     assert!(terminate(&mut first).success());
     assert!(terminate(&mut second).success());
+}
+
+/// Signs `name` up on the server at `base`; returns the user id and token.
+async fn register_at(base: &str, name: &str) -> (i64, String) {
+    let body = serde_json::json!({
+        "display_name": name,
+        "email": format!("{name}@example.com"),
+        "password": "correct horse battery",
+    });
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/auth/register"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = response["user"]["id"].as_i64().unwrap();
+    (id, response["token"].as_str().unwrap().to_owned())
 }

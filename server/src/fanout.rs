@@ -18,7 +18,7 @@ enum Event {
     /// A small frame (read, typing, presence) for these users.
     Frame {
         users: Vec<UserId>,
-        frame: ServerMsg,
+        frame: Box<ServerMsg>,
     },
     Message {
         conversation_id: ConversationId,
@@ -99,7 +99,7 @@ impl Fanout {
         self.hub.send(users, &frame, None);
         self.publish(Event::Frame {
             users: users.to_vec(),
-            frame,
+            frame: Box::new(frame),
         });
     }
 

@@ -311,7 +311,7 @@ impl Chat {
         self.conversations.update(|list| {
             list.retain(|c| c.id != conversation.id);
             list.push(conversation);
-            list.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+            list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
         });
     }
 
@@ -416,7 +416,7 @@ impl Chat {
                     c.last_message = Some(message.clone());
                 }
             }
-            list.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+            list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
         });
         if !mine && self.open.get_untracked() == Some(id) && page_visible() {
             self.read_open();

@@ -270,7 +270,7 @@ async fn nothing_acked_is_lost_to_kill_9(backend: Backend) {
         );
     }
     // The client retries everything it has no ack for; the server keeps one of each.
-    let mut ws = connect_to(&base.trim_start_matches("http://").to_owned(), &tokens[0].1).await;
+    let mut ws = connect_to(base.trim_start_matches("http://"), &tokens[0].1).await;
     let unacked: Vec<&ClientMsg> = sends
         .iter()
         .filter(
@@ -335,7 +335,7 @@ async fn two_processes_on_postgres_deliver_each_others_events() {
     let client = reqwest::Client::new();
     let mut people = Vec::new();
     for (name, base) in [("ana", &base_a), ("bob", &base_b)] {
-        people.push(register_at(&base, name).await);
+        people.push(register_at(base, name).await);
     }
     let host = |base: &str| base.trim_start_matches("http://").to_owned();
     let mut ana = connect_to(&host(&base_a), &people[0].1).await;

@@ -63,6 +63,18 @@ pub async fn create_conversation(
         .ok_or(AppError::NotFound)?;
     if created == Created::New {
         state.fanout.conversation(state, &conversation).await;
+        // New contacts learn whether the others are online right now.
+        let members: Vec<UserId> = conversation.members.iter().map(|m| m.id).collect();
+        for member in members.iter().filter(|m| state.hub.is_online(**m)) {
+            let others: Vec<UserId> = members.iter().copied().filter(|m| m != member).collect();
+            state.fanout.frame(
+                &others,
+                ServerMsg::Presence {
+                    user_id: *member,
+                    online: true,
+                },
+            );
+        }
     }
     Ok((conversation, created))
 }

@@ -8,6 +8,7 @@ mod live;
 pub mod panel;
 pub mod sidebar;
 mod time;
+pub mod upload;
 
 pub use time::clock_time;
 
@@ -181,7 +182,7 @@ impl Chat {
     }
 
     /// Shows the message at once as pending and sends it; the ack turns it into sent.
-    pub fn send_text(&self, conversation_id: ConversationId, text: String) {
+    pub fn send_message(&self, conversation_id: ConversationId, text: String, img: Option<String>) {
         let client_id = Uuid::new_v4();
         let message = Message {
             id: MessageId(client_id),
@@ -190,7 +191,7 @@ impl Chat {
             sender_id: self.me_id(),
             client_id,
             text: text.clone(),
-            img: None,
+            img: img.clone(),
             created_at: Timestamp(now_ms() as i64),
         };
         self.threads.update(|threads| {
@@ -203,7 +204,7 @@ impl Chat {
                     status: Status::Pending,
                 });
         });
-        self.transmit(conversation_id, client_id, text, None);
+        self.transmit(conversation_id, client_id, text, img);
     }
 
     fn transmit(

@@ -63,6 +63,14 @@ fn Header(chat: Chat) -> impl IntoView {
                         ConversationKind::Group => (title.clone(), None),
                     };
                     view! {
+                        <button
+                            type="button"
+                            class="back"
+                            aria-label="Back to conversations"
+                            on:click=move |_| chat.open.set(None)
+                        >
+                            "‹"
+                        </button>
                         <Avatar name=avatar_name photo_url=photo size=32 />
                         <span class="chat-title">
                             <span class="chat-name">{title}</span>
@@ -191,18 +199,77 @@ fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl IntoVie
 #[component]
 fn InputBar(chat: Chat) -> impl IntoView {
     let draft = RwSignal::new(String::new());
-    let blank = move || shared::validate::is_blank(&draft.read());
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    // The chosen image's preview (an object URL), the upload's progress, and its error.
+    let preview = RwSignal::new(None::<String>);
+    let progress = RwSignal::new(None::<f64>);
+    let problem = RwSignal::new(None::<String>);
+    let blank = move || shared::validate::is_blank(&draft.read()) && preview.read().is_none();
     let last_typing = StoredValue::new(0.0f64);
+    let clear_image = move || {
+        if let Some(_url) = preview.get_untracked() {
+            #[cfg(feature = "hydrate")]
+            let _ = web_sys::Url::revoke_object_url(&_url);
+        }
+        preview.set(None);
+        if let Some(input) = file_input.get_untracked() {
+            input.set_value("");
+        }
+    };
     let submit = move || {
         let Some(id) = chat.open.get_untracked() else {
             return;
         };
         let text = draft.get_untracked();
-        if shared::validate::is_blank(&text) || shared::validate::message_text(&text).is_err() {
+        if shared::validate::message_text(&text).is_err() || progress.get_untracked().is_some() {
             return;
         }
-        chat.send_text(id, text);
-        draft.set(String::new());
+        if preview.get_untracked().is_none() {
+            if !shared::validate::is_blank(&text) {
+                chat.send_message(id, text, None);
+                draft.set(String::new());
+            }
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = file_input
+                .get_untracked()
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0))
+            else {
+                return;
+            };
+            problem.set(None);
+            progress.set(Some(0.0));
+            leptos::task::spawn_local(async move {
+                let uploaded =
+                    super::upload::upload_image(file, move |p| progress.set(Some(p))).await;
+                progress.set(None);
+                match uploaded {
+                    Ok(url) => {
+                        chat.send_message(id, text, Some(url));
+                        draft.set(String::new());
+                        clear_image();
+                    }
+                    Err(message) => problem.set(Some(message)),
+                }
+            });
+        }
+    };
+    let on_file = move |_| {
+        problem.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let file = file_input
+                .get_untracked()
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0));
+            if let Some(old) = preview.get_untracked() {
+                let _ = web_sys::Url::revoke_object_url(&old);
+            }
+            preview.set(file.and_then(|f| web_sys::Url::create_object_url_with_blob(&f).ok()));
+        }
     };
     let on_input = move |ev| {
         draft.set(event_target_value(&ev));
@@ -220,7 +287,38 @@ fn InputBar(chat: Chat) -> impl IntoView {
             submit();
         }
     };
+    let closed = move || chat.open.get().is_none();
     view! {
+        {move || {
+            preview
+                .get()
+                .map(|url| {
+                    view! {
+                        <div class="attachment">
+                            <img src=url alt="Image to send" />
+                            {move || match progress.get() {
+                                Some(p) => {
+                                    let percent = (p * 100.0).round() as u32;
+                                    view! {
+                                        <progress max="100" value=percent aria-label="Upload progress"></progress>
+                                        <span>{format!("{percent}%")}</span>
+                                    }
+                                        .into_any()
+                                }
+                                None => {
+                                    view! {
+                                        <button type="button" class="remove" on:click=move |_| clear_image()>
+                                            "Remove image"
+                                        </button>
+                                    }
+                                        .into_any()
+                                }
+                            }}
+                        </div>
+                    }
+                })
+        }}
+        {move || problem.get().map(|p| view! { <p class="form-error" role="alert">{p}</p> })}
         <form
             class="input-bar"
             on:submit=move |ev| {
@@ -236,13 +334,20 @@ fn InputBar(chat: Chat) -> impl IntoView {
                 prop:value=move || draft.get()
                 on:input=on_input
                 on:keydown=on_keydown
-                disabled=move || chat.open.get().is_none()
+                disabled=closed
             ></textarea>
             <label class="attach">
                 <span class="visually-hidden">"Attach image"</span>
-                <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" aria-label="Attach image" />
+                <input
+                    type="file"
+                    accept="image/png,image/jpeg,image/gif,image/webp"
+                    aria-label="Attach image"
+                    node_ref=file_input
+                    on:change=on_file
+                    disabled=closed
+                />
             </label>
-            <button type="submit" disabled=move || blank() || chat.open.get().is_none()>
+            <button type="submit" disabled=move || blank() || closed() || progress.get().is_some()>
                 "Send"
             </button>
         </form>

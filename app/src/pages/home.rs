@@ -39,7 +39,7 @@ fn Loaded(me: Me, conversations: Vec<shared::Conversation>) -> impl IntoView {
     view! {
         <Title text=title />
         <main class="home">
-            <div class="frame">
+            <div class="frame" class:has-open=move || chat.open.get().is_some()>
                 <Sidebar />
                 <ChatPanel />
             </div>

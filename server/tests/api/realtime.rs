@@ -45,6 +45,7 @@ both!(spawn_app =>
     shutdown_closes_sockets_with_1001,
     a_reader_that_stops_reading_is_let_go_and_catches_up,
     leaving_a_group_stops_delivery,
+    new_contacts_learn_each_others_presence,
 );
 
 async fn ready_says_who_and_which_protocol(app: TestApp) {
@@ -655,4 +656,23 @@ async fn leaving_a_group_stops_delivery(app: TestApp) {
     )
     .await;
     assert_eq!(direct_leave.status(), 422);
+}
+
+/// People who just got a conversation together learn at once whether the other is online.
+async fn new_contacts_learn_each_others_presence(app: TestApp) {
+    let (ana, ana_token) = person(&app, "Ana").await;
+    let (bob, bob_token) = person(&app, "Bob").await;
+    let mut ana_ws = connect(&app, &ana_token).await;
+    let mut bob_ws = connect(&app, &bob_token).await;
+    start(&app, &ana_token, &[bob], None).await;
+    assert_eq!(next_presence(&mut ana_ws).await, (UserId(bob), true));
+    assert_eq!(next_presence(&mut bob_ws).await, (UserId(ana), true));
+}
+
+async fn next_presence(ws: &mut crate::ws_client::WsClient) -> (UserId, bool) {
+    loop {
+        if let ServerMsg::Presence { user_id, online } = ws.next().await {
+            return (user_id, online);
+        }
+    }
 }

@@ -1,0 +1,45 @@
+// An image sent in a conversation, and the chat at phone and desktop widths.
+import { test, expect } from './fixtures';
+import { png } from './png';
+
+test('an image is sent with a preview and progress, and seen at half width by the other person', async ({ browser, server }, testInfo) => {
+  const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+  const [ana, bob] = await Promise.all(contexts.map((c) => c.newPage()));
+  for (const [page, name] of [[ana, 'Ana'], [bob, 'Bob']] as const) {
+    const response = await page.request.post(server.url + '/api/auth/register', {
+      data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
+    });
+    expect(response.status()).toBe(201);
+    await page.goto(server.url + '/');
+    await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
+  }
+  await ana.getByLabel('Search users').fill('bob');
+  await ana.getByRole('button', { name: 'Bob' }).click();
+
+  await ana.getByLabel('Attach image').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png(320, 200) });
+  await expect(ana.getByAltText('Image to send')).toBeVisible();
+  await ana.getByLabel('Message', { exact: true }).fill('Look at this');
+  await ana.getByRole('button', { name: 'Send' }).click();
+  await expect(ana.getByAltText('Image to send')).toHaveCount(0);
+
+  const bobItem = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Ana/ });
+  await bobItem.click();
+  const image = bob.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'Image' });
+  await expect(image).toBeVisible();
+  await expect(image).toHaveAttribute('src', /^\/uploads\/[0-9a-f]+\.png$/);
+  const link = bob.getByRole('log', { name: 'Messages' }).getByRole('link');
+  await expect(link).toHaveAttribute('href', /^\/uploads\//);
+
+  // Desktop: list and chat side by side.
+  await bob.setViewportSize({ width: 1280, height: 800 });
+  await expect(bob.getByRole('list', { name: 'Conversations' })).toBeVisible();
+  await bob.screenshot({ path: testInfo.outputPath('chat-1280.png') });
+  // Phone: the open conversation alone, with a way back to the list.
+  await bob.setViewportSize({ width: 375, height: 740 });
+  await expect(bob.getByRole('list', { name: 'Conversations' })).toBeHidden();
+  await bob.screenshot({ path: testInfo.outputPath('chat-375.png') });
+  await bob.getByRole('button', { name: 'Back to conversations' }).click();
+  await expect(bob.getByRole('list', { name: 'Conversations' })).toBeVisible();
+  await expect(bob.getByRole('log', { name: 'Messages' })).toBeHidden();
+  await bob.screenshot({ path: testInfo.outputPath('list-375.png') });
+});

@@ -39,10 +39,12 @@ fn Navbar(chat: Chat) -> impl IntoView {
     }
 }
 
-/// Finds people by any part of their name; choosing one opens (or starts) the conversation.
+/// Finds people by any part of their name; choosing one opens (or starts) the direct
+/// conversation, and "Add to group" gathers several people for a group.
 #[component]
 fn Search(chat: Chat) -> impl IntoView {
     let query = RwSignal::new(String::new());
+    let picked = RwSignal::new(Vec::<User>::new());
     let results = Resource::new(
         move || query.get(),
         |q| async move {
@@ -52,15 +54,25 @@ fn Search(chat: Chat) -> impl IntoView {
             crate::api::search_users(q).await
         },
     );
-    let choose = move |user: User| {
+    let open_with = move |members: Vec<User>, title: Option<String>| {
         leptos::task::spawn_local(async move {
-            if let Ok(conversation) = crate::api::open_conversation(vec![user.id], None).await {
+            let ids = members.iter().map(|m| m.id).collect();
+            if let Ok(conversation) = crate::api::open_conversation(ids, title).await {
                 let id = conversation.id;
                 chat.upsert_conversation(conversation);
                 chat.open_conversation(id);
                 query.set(String::new());
+                picked.set(Vec::new());
             }
         });
+    };
+    let pick = move |user: User| {
+        picked.update(|p| {
+            if !p.iter().any(|u| u.id == user.id) {
+                p.push(user);
+            }
+        });
+        query.set(String::new());
     };
     view! {
         <div class="search">
@@ -76,7 +88,7 @@ fn Search(chat: Chat) -> impl IntoView {
                 {move || {
                     let found = results.get().and_then(Result::ok).unwrap_or_default();
                     let searching = !query.read().trim().is_empty();
-                    (searching)
+                    searching
                         .then(|| {
                             view! {
                                 <ul class="search-results" aria-label="Search results">
@@ -86,12 +98,25 @@ fn Search(chat: Chat) -> impl IntoView {
                                         found
                                             .into_iter()
                                             .map(|user| {
-                                                let chosen = user.clone();
+                                                let (direct, grouped) = (user.clone(), user.clone());
+                                                let name = user.display_name.clone();
                                                 view! {
-                                                    <li>
-                                                        <button type="button" class="person" on:click=move |_| choose(chosen.clone())>
-                                                            <Avatar name=user.display_name.clone() photo_url=user.photo_url.clone() />
-                                                            <span>{user.display_name.clone()}</span>
+                                                    <li class="result">
+                                                        <button
+                                                            type="button"
+                                                            class="person"
+                                                            on:click=move |_| open_with(vec![direct.clone()], None)
+                                                        >
+                                                            <Avatar name=name.clone() photo_url=user.photo_url.clone() />
+                                                            <span>{name.clone()}</span>
+                                                        </button>
+                                                        <button
+                                                            type="button"
+                                                            class="add"
+                                                            aria-label=format!("Add {name} to a group")
+                                                            on:click=move |_| pick(grouped.clone())
+                                                        >
+                                                            "+"
                                                         </button>
                                                     </li>
                                                 }
@@ -104,7 +129,65 @@ fn Search(chat: Chat) -> impl IntoView {
                         })
                 }}
             </Transition>
+            <GroupBuilder picked open_with />
         </div>
+    }
+}
+
+/// The people gathered for a new group, an optional title, and the button that makes it.
+#[component]
+fn GroupBuilder(
+    picked: RwSignal<Vec<User>>,
+    open_with: impl Fn(Vec<User>, Option<String>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    view! {
+        <Show when=move || !picked.read().is_empty()>
+            <div class="group-builder" role="group" aria-label="New group">
+                <ul class="chips">
+                    <For
+                        each=move || picked.get()
+                        key=|u: &User| u.id
+                        children=move |user: User| {
+                            let id = user.id;
+                            view! {
+                                <li>
+                                    {user.display_name.clone()}
+                                    <button
+                                        type="button"
+                                        aria-label=format!("Remove {}", user.display_name)
+                                        on:click=move |_| picked.update(|p| p.retain(|u| u.id != id))
+                                    >
+                                        "×"
+                                    </button>
+                                </li>
+                            }
+                        }
+                    />
+                </ul>
+                <input
+                    type="text"
+                    aria-label="Group title"
+                    placeholder="Group title (optional)"
+                    maxlength="100"
+                    prop:value=move || title.get()
+                    on:input=move |ev| title.set(event_target_value(&ev))
+                />
+                <button
+                    type="button"
+                    class="create-group"
+                    disabled=move || picked.read().len() < 2
+                    on:click=move |_| {
+                        let name = title.get_untracked();
+                        let name = (!name.trim().is_empty()).then_some(name);
+                        open_with(picked.get_untracked(), name);
+                        title.set(String::new());
+                    }
+                >
+                    "Create group"
+                </button>
+            </div>
+        </Show>
     }
 }
 

@@ -307,6 +307,32 @@ impl Chat {
         }
     }
 
+    /// Loads the page before the oldest message shown; `false` when there is none.
+    pub async fn load_older(&self, id: ConversationId) -> bool {
+        let first = self.threads.with_untracked(|t| {
+            let thread = t.get(&id)?;
+            let first = thread
+                .items
+                .iter()
+                .find(|i| i.status == Status::Sent)?
+                .message
+                .seq;
+            thread.has_older.then_some(first)
+        });
+        let Some(first) = first else { return false };
+        let Ok(page) = crate::api::history(id, Some(first), None).await else {
+            return false;
+        };
+        self.threads.update(|t| {
+            let thread = t.entry(id).or_default();
+            thread.has_older = page.has_more;
+            for message in page.messages {
+                thread.upsert(message);
+            }
+        });
+        true
+    }
+
     /// Adds a conversation to the list (or refreshes it), most recent first.
     pub fn upsert_conversation(&self, conversation: Conversation) {
         self.conversations.update(|list| {
@@ -422,6 +448,9 @@ impl Chat {
         if !mine && self.open.get_untracked() == Some(id) && page_visible() {
             self.read_open();
         }
+        if !mine && !page_visible() {
+            self.notify(&message);
+        }
     }
 
     /// After a reconnect: whatever arrived meanwhile, for the list and every loaded thread, and
@@ -467,6 +496,56 @@ impl Chat {
             self.retry(id, client_id);
         }
         self.read_open();
+    }
+}
+
+impl Chat {
+    /// A browser notification for a message that arrives while the tab is hidden, if the
+    /// person allowed them.
+    fn notify(&self, message: &Message) {
+        #[cfg(feature = "hydrate")]
+        {
+            use web_sys::{Notification, NotificationOptions, NotificationPermission};
+            if Notification::permission() != NotificationPermission::Granted {
+                return;
+            }
+            let Some(conversation) = self.conversation(message.conversation_id) else {
+                return;
+            };
+            let sender = conversation
+                .members
+                .iter()
+                .find(|m| m.id == message.sender_id)
+                .map(|m| m.display_name.clone())
+                .unwrap_or_default();
+            let options = NotificationOptions::new();
+            let body = if message.text.is_empty() {
+                "Image".to_owned()
+            } else {
+                message.text.clone()
+            };
+            options.set_body(&body);
+            options.set_tag(&message.conversation_id.to_string());
+            let title = match &conversation.title {
+                Some(title) => format!("{sender} in {title}"),
+                None => sender,
+            };
+            let _ = Notification::new_with_options(&title, &options);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = message;
+    }
+}
+
+/// Asks once, on a gesture of the person's (browsers allow nothing else), whether messages
+/// that arrive while the tab is hidden may show as notifications.
+pub fn ask_notification_permission() {
+    #[cfg(feature = "hydrate")]
+    {
+        use web_sys::{Notification, NotificationPermission};
+        if Notification::permission() == NotificationPermission::Default {
+            let _ = Notification::request_permission();
+        }
     }
 }
 

@@ -109,13 +109,68 @@ fn Messages(chat: Chat) -> impl IntoView {
         })
         .unwrap_or_default()
     };
-    // Keep the newest message in view as messages arrive.
+    // Whether the view is at the newest message, and so should follow new ones.
+    let at_bottom = RwSignal::new(true);
+    let unseen = RwSignal::new(false);
+    // Set while an older page loads: the height and position to keep the view steady.
+    let anchor = StoredValue::new(None::<(i32, i32)>);
+    let loading_older = StoredValue::new(false);
+    let newest = move || items().last().map(|i| (i.message.client_id, i.status));
+    Effect::new(move |previous: Option<Option<(uuid::Uuid, Status)>>| {
+        let last = newest();
+        let Some(el) = log.get() else { return last };
+        if let Some((height, top)) = anchor.get_value() {
+            // An older page went in above: keep what the reader was looking at in place.
+            el.set_scroll_top(top + el.scroll_height() - height);
+            anchor.set_value(None);
+        } else if previous.flatten() != last {
+            let own = items()
+                .last()
+                .is_some_and(|i| i.message.sender_id == chat.me_id());
+            if at_bottom.get_untracked() || own {
+                el.set_scroll_top(el.scroll_height());
+            } else {
+                unseen.set(true);
+            }
+        }
+        last
+    });
+    // A newly opened conversation starts at its newest message.
     Effect::new(move |_| {
-        let _ = items();
-        if let Some(el) = log.get() {
+        chat.open.track();
+        at_bottom.set(true);
+        unseen.set(false);
+    });
+    let on_scroll = move |_| {
+        let Some(el) = log.get_untracked() else {
+            return;
+        };
+        let bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 40;
+        at_bottom.set(bottom);
+        if bottom {
+            unseen.set(false);
+            chat.read_open();
+        }
+        if el.scroll_top() < 80 && !loading_older.get_value() {
+            let Some(id) = chat.open.get_untracked() else {
+                return;
+            };
+            loading_older.set_value(true);
+            anchor.set_value(Some((el.scroll_height(), el.scroll_top())));
+            leptos::task::spawn_local(async move {
+                if !chat.load_older(id).await {
+                    anchor.set_value(None);
+                }
+                loading_older.set_value(false);
+            });
+        }
+    };
+    let jump = move |_| {
+        if let Some(el) = log.get_untracked() {
             el.set_scroll_top(el.scroll_height());
         }
-    });
+        unseen.set(false);
+    };
     let seen_seq = Signal::derive(move || {
         let id = chat.open.get()?;
         let conversation = chat.conversation(id)?;
@@ -130,12 +185,15 @@ fn Messages(chat: Chat) -> impl IntoView {
         chat.seen.with(|s| s.get(&(id, other)).copied())
     });
     view! {
-        <div class="messages" role="log" aria-label="Messages" aria-live="polite" node_ref=log>
-            <For
-                each=items
-                key=Item::key
-                children=move |item: Item| view! { <Bubble chat item seen_seq /> }
-            />
+        <div class="messages-wrap">
+            <div class="messages" role="log" aria-label="Messages" aria-live="polite" node_ref=log on:scroll=on_scroll>
+                <For each=items key=Item::key children=move |item: Item| view! { <Bubble chat item seen_seq /> } />
+            </div>
+            <Show when=move || unseen.get()>
+                <button type="button" class="new-messages" on:click=jump>
+                    "New messages"
+                </button>
+            </Show>
         </div>
     }
 }
@@ -228,6 +286,7 @@ fn InputBar(chat: Chat) -> impl IntoView {
             if !shared::validate::is_blank(&text) {
                 chat.send_message(id, text, None);
                 draft.set(String::new());
+                super::ask_notification_permission();
             }
             return;
         }

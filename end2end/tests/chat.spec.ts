@@ -27,7 +27,7 @@ test('two people chat live, see unread counts and "Seen", and keep the history',
 
   // Ana finds Bob and opens the conversation.
   await ana.getByLabel('Search users').fill('bo');
-  await ana.getByRole('button', { name: 'Bob' }).click();
+  await ana.getByRole('button', { name: 'Bob', exact: true }).click();
   await expect(ana.getByLabel('Search users')).toHaveValue('');
   await expect(ana.locator('.chat-info .chat-name')).toHaveText('Bob');
 

@@ -31,7 +31,7 @@ test('the server-rendered page hydrates and reacts to typing', async ({ page, se
   const send = page.getByRole('button', { name: 'Send' });
   await expect(send).toBeDisabled();
   await page.getByLabel('Search users').fill('oth');
-  await page.getByRole('button', { name: 'Other Person' }).click();
+  await page.getByRole('button', { name: 'Other Person', exact: true }).click();
   const message = page.getByLabel('Message', { exact: true });
   await expect(message).toBeEnabled();
   await message.fill('hello');

@@ -14,7 +14,7 @@ test('an image is sent with a preview and progress, and seen at half width by th
     await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
   }
   await ana.getByLabel('Search users').fill('bob');
-  await ana.getByRole('button', { name: 'Bob' }).click();
+  await ana.getByRole('button', { name: 'Bob', exact: true }).click();
 
   await ana.getByLabel('Attach image').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png(320, 200) });
   await expect(ana.getByAltText('Image to send')).toBeVisible();

@@ -24,6 +24,20 @@ async function say(page: Page, text: string) {
 test('two people chat live, see unread counts and "Seen", and keep the history', async ({ browser, server }, testInfo) => {
   const ana = await signUp(browser, server.url, 'Ana');
   const bob = await signUp(browser, server.url, 'Bob');
+  // Record the notifications Bob's page shows, with the permission already given.
+  await bob.evaluate(() => {
+    const shown: string[] = [];
+    (window as any).shownNotifications = shown;
+    class RecordingNotification {
+      static permission = 'granted';
+      static requestPermission = async () => 'granted';
+      constructor(title: string, options?: { body?: string }) {
+        shown.push(`${title}: ${options?.body ?? ''}`);
+      }
+    }
+    (window as any).Notification = RecordingNotification;
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  });
 
   // Ana finds Bob and opens the conversation.
   await ana.getByLabel('Search users').fill('bo');
@@ -41,6 +55,12 @@ test('two people chat live, see unread counts and "Seen", and keep the history',
   await expect(item).toContainText('Hello Bob!');
   await expect(item.getByLabel('1 unread')).toBeVisible();
   await expect(bob).toHaveTitle('(1) LetUsChat');
+  // Bob's tab was hidden: the message showed as a notification too.
+  expect(await bob.evaluate(() => (window as any).shownNotifications)).toEqual(['Ana: Hello Bob!']);
+  await bob.evaluate(() => Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' }));
+  // Ana is online: a green dot on the avatar, and said in words for screen readers.
+  await expect(item.locator('.dot.online')).toBeVisible();
+  await expect(item).toContainText('(online)');
 
   // Opening it reads it: the badge goes, and Ana sees "Seen".
   await item.getByRole('button').click();

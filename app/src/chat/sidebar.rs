@@ -203,6 +203,11 @@ fn ConversationList(chat: Chat) -> impl IntoView {
                     let id = conversation.id;
                     let title = chat.title_of(&conversation);
                     let other = conversation.members.iter().find(|m| m.id != chat.me_id()).cloned();
+                    // A direct conversation shows whether the other person is online.
+                    let watched = (conversation.kind == shared::ConversationKind::Direct)
+                        .then(|| other.as_ref().map(|o| o.id))
+                        .flatten();
+                    let online = move || watched.is_some_and(|o| chat.online.get().contains(&o));
                     let (name, photo) = match (&conversation.title, other) {
                         (None, Some(o)) => (o.display_name, o.photo_url),
                         _ => (title.clone(), None),
@@ -222,9 +227,20 @@ fn ConversationList(chat: Chat) -> impl IntoView {
                                 aria-current=move || selected().then_some("true")
                                 on:click=move |_| chat.open_conversation(id)
                             >
-                                <Avatar name=name photo_url=photo />
+                                <span class="avatar-wrap">
+                                    <Avatar name=name photo_url=photo />
+                                    {watched
+                                        .map(|_| {
+                                            view! {
+                                                <span class="dot" class:online=online aria-hidden="true"></span>
+                                            }
+                                        })}
+                                </span>
                                 <span class="chat-text">
-                                    <span class="chat-name">{title}</span>
+                                    <span class="chat-name">
+                                        {title}
+                                        {move || online().then(|| view! { <span class="visually-hidden">" (online)"</span> })}
+                                    </span>
                                     <span class="chat-last">{preview}</span>
                                 </span>
                                 <span class="chat-meta">

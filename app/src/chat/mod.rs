@@ -4,16 +4,20 @@
 // The live side runs only in the browser; the server renders the first view.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 
+mod events;
 mod live;
 pub mod panel;
 pub mod sidebar;
+mod thread;
 mod time;
 pub mod upload;
 
+pub use events::ask_notification_permission;
+pub use thread::{Item, Status, Thread};
 pub use time::clock_time;
 
 use leptos::prelude::*;
-use shared::ws::{ClientMsg, ServerMsg};
+use shared::ws::ClientMsg;
 use shared::{Conversation, ConversationId, Me, Message, MessageId, Timestamp, UserId};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -24,68 +28,6 @@ pub enum Link {
     Connecting,
     Online,
     Reconnecting,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
-    /// Shown at once, not yet stored by the server.
-    Pending,
-    Sent,
-    /// The server refused it or the connection dropped first; it can be retried.
-    Failed,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
-    pub message: Message,
-    pub status: Status,
-}
-
-impl Item {
-    /// A stable key for lists: the client id, which a pending message already has.
-    pub fn key(&self) -> (Uuid, Status) {
-        (self.message.client_id, self.status)
-    }
-}
-
-/// One conversation's messages as loaded so far, in `seq` order, pending ones last.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Thread {
-    pub items: Vec<Item>,
-    pub has_older: bool,
-}
-
-impl Thread {
-    fn last_seq(&self) -> i64 {
-        self.items
-            .iter()
-            .filter(|i| i.status == Status::Sent)
-            .map(|i| i.message.seq)
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// Adds or replaces a stored message; nothing shows twice.
-    fn upsert(&mut self, message: Message) {
-        let same = |i: &Item| {
-            i.message.id == message.id
-                || (i.message.client_id == message.client_id
-                    && i.message.sender_id == message.sender_id)
-        };
-        self.items.retain(|i| !same(i));
-        let at = self
-            .items
-            .iter()
-            .position(|i| i.status != Status::Sent || i.message.seq > message.seq)
-            .unwrap_or(self.items.len());
-        self.items.insert(
-            at,
-            Item {
-                message,
-                status: Status::Sent,
-            },
-        );
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -340,212 +282,6 @@ impl Chat {
             list.push(conversation);
             list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
         });
-    }
-
-    /// What a frame from the server changes.
-    fn apply(&self, frame: ServerMsg) {
-        match frame {
-            ServerMsg::Ready { .. } | ServerMsg::Pong => {}
-            ServerMsg::Ack { message, .. } | ServerMsg::Message { message } => {
-                self.receive(message)
-            }
-            ServerMsg::Conversation { conversation } => self.upsert_conversation(conversation),
-            ServerMsg::Presence { user_id, online } => self.online.update(|set| {
-                if online {
-                    set.insert(user_id);
-                } else {
-                    set.remove(&user_id);
-                }
-            }),
-            ServerMsg::Typing {
-                conversation_id,
-                user_id,
-            } => {
-                let until = now_ms() + 4000.0;
-                self.typing.update(|t| {
-                    t.insert(conversation_id, (user_id, until));
-                });
-            }
-            ServerMsg::Read {
-                conversation_id,
-                user_id,
-                seq,
-            } => {
-                if user_id == self.me_id() {
-                    self.conversations.update(|list| {
-                        if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
-                            let last = c.last_message.as_ref().map_or(0, |m| m.seq);
-                            c.unread_count = (last - seq).max(0);
-                        }
-                    });
-                } else {
-                    self.seen.update(|s| {
-                        let entry = s.entry((conversation_id, user_id)).or_insert(0);
-                        *entry = (*entry).max(seq);
-                    });
-                }
-            }
-            ServerMsg::Error {
-                client_id: Some(client_id),
-                ..
-            } => {
-                let conversation = self.threads.with_untracked(|threads| {
-                    threads.iter().find_map(|(id, t)| {
-                        t.items
-                            .iter()
-                            .any(|i| i.message.client_id == client_id)
-                            .then_some(*id)
-                    })
-                });
-                if let Some(id) = conversation {
-                    self.set_status(id, client_id, Status::Failed);
-                }
-            }
-            ServerMsg::Error { .. } => {}
-        }
-    }
-
-    /// A stored message: into its thread (replacing the pending copy) and the list.
-    fn receive(&self, message: Message) {
-        let id = message.conversation_id;
-        let mine = message.sender_id == self.me_id();
-        self.threads.update(|threads| {
-            if let Some(thread) = threads.get_mut(&id) {
-                thread.upsert(message.clone());
-            }
-        });
-        self.typing.update(|t| {
-            if t.get(&id).is_some_and(|(who, _)| *who == message.sender_id) {
-                t.remove(&id);
-            }
-        });
-        let known = self
-            .conversations
-            .with_untracked(|list| list.iter().any(|c| c.id == id));
-        if !known {
-            // A conversation we have not heard of yet: fetch the list again.
-            let chat = *self;
-            leptos::task::spawn_local(async move {
-                if let Ok(list) = crate::api::conversations().await {
-                    chat.conversations.set(list);
-                }
-            });
-            return;
-        }
-        self.conversations.update(|list| {
-            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
-                let newer = c.last_message.as_ref().is_none_or(|m| m.seq < message.seq);
-                if newer {
-                    if !mine {
-                        c.unread_count += 1;
-                    }
-                    c.updated_at = message.created_at;
-                    c.last_message = Some(message.clone());
-                }
-            }
-            list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
-        });
-        if !mine && self.open.get_untracked() == Some(id) && page_visible() {
-            self.read_open();
-        }
-        if !mine && !page_visible() {
-            self.notify(&message);
-        }
-    }
-
-    /// After a reconnect: whatever arrived meanwhile, for the list and every loaded thread, and
-    /// the pending messages sent again (their client ids make repeats harmless).
-    async fn catch_up(&self) {
-        if let Ok(list) = crate::api::conversations().await {
-            self.conversations.set(list);
-        }
-        let loaded: Vec<(ConversationId, i64)> = self.threads.with_untracked(|t| {
-            t.iter()
-                .map(|(id, thread)| (*id, thread.last_seq()))
-                .collect()
-        });
-        for (id, mut after) in loaded {
-            loop {
-                let Ok(page) = crate::api::history(id, None, Some(after)).await else {
-                    break;
-                };
-                after = page.messages.last().map_or(after, |m| m.seq);
-                self.threads.update(|t| {
-                    let thread = t.entry(id).or_default();
-                    for message in page.messages {
-                        thread.upsert(message);
-                    }
-                });
-                if !page.has_more {
-                    break;
-                }
-            }
-        }
-        let unsent: Vec<(ConversationId, Uuid)> = self.threads.with_untracked(|t| {
-            t.iter()
-                .flat_map(|(id, thread)| {
-                    thread
-                        .items
-                        .iter()
-                        .filter(|i| i.status != Status::Sent)
-                        .map(move |i| (*id, i.message.client_id))
-                })
-                .collect()
-        });
-        for (id, client_id) in unsent {
-            self.retry(id, client_id);
-        }
-        self.read_open();
-    }
-}
-
-impl Chat {
-    /// A browser notification for a message that arrives while the tab is hidden, if the
-    /// person allowed them.
-    fn notify(&self, message: &Message) {
-        #[cfg(feature = "hydrate")]
-        {
-            use web_sys::{Notification, NotificationOptions, NotificationPermission};
-            if Notification::permission() != NotificationPermission::Granted {
-                return;
-            }
-            let Some(conversation) = self.conversation(message.conversation_id) else {
-                return;
-            };
-            let sender = conversation
-                .members
-                .iter()
-                .find(|m| m.id == message.sender_id)
-                .map(|m| m.display_name.clone())
-                .unwrap_or_default();
-            let options = NotificationOptions::new();
-            let body = if message.text.is_empty() {
-                "Image".to_owned()
-            } else {
-                message.text.clone()
-            };
-            options.set_body(&body);
-            options.set_tag(&message.conversation_id.to_string());
-            let title = match &conversation.title {
-                Some(title) => format!("{sender} in {title}"),
-                None => sender,
-            };
-            let _ = Notification::new_with_options(&title, &options);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = message;
-    }
-}
-
-/// Asks once, on a gesture of the person's (browsers allow nothing else), whether messages
-/// that arrive while the tab is hidden may show as notifications.
-pub fn ask_notification_permission() {
-    #[cfg(feature = "hydrate")]
-    {
-        use web_sys::{Notification, NotificationPermission};
-        if Notification::permission() == NotificationPermission::Default {
-            let _ = Notification::request_permission();
-        }
     }
 }
 

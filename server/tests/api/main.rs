@@ -8,6 +8,7 @@ mod conversations;
 mod health;
 mod process;
 mod realtime;
+mod robustness;
 mod site;
 mod storage;
 mod uploads;

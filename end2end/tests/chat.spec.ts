@@ -90,6 +90,8 @@ test('two people chat live, see unread counts and "Seen", and keep the history',
   for (const text of ['Hello Bob!', 'Hi Ana', 'Still there?']) {
     await expect(anaLog.getByText(text)).toHaveCount(1);
   }
+  // What Bob has read is known after the reload too.
+  await expect(anaLog.getByText('Seen')).toBeVisible();
   await ana.setViewportSize({ width: 1280, height: 800 });
   await testInfo.attach('chat-1280', { body: await ana.screenshot(), contentType: 'image/png' });
   await ana.screenshot({ path: testInfo.outputPath('chat-1280.png') });

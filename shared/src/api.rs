@@ -46,6 +46,15 @@ pub struct Conversation {
     pub last_message: Option<Message>,
     pub unread_count: i64,
     pub updated_at: Timestamp,
+    /// How far each member has read (their last read `seq`), so "Seen" survives a reload.
+    #[serde(default)]
+    pub read_positions: Vec<ReadPosition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadPosition {
+    pub user_id: UserId,
+    pub seq: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -92,7 +92,7 @@ impl Chat {
             let chat = *self;
             leptos::task::spawn_local(async move {
                 if let Ok(list) = crate::api::conversations().await {
-                    chat.conversations.set(list);
+                    chat.set_conversations(list);
                 }
             });
             return;
@@ -122,7 +122,7 @@ impl Chat {
     /// the pending messages sent again (their client ids make repeats harmless).
     pub(super) async fn catch_up(&self) {
         if let Ok(list) = crate::api::conversations().await {
-            self.conversations.set(list);
+            self.set_conversations(list);
         }
         let loaded: Vec<(ConversationId, i64)> = self.threads.with_untracked(|t| {
             t.iter()

@@ -71,6 +71,7 @@ impl Chat {
             outbox: StoredValue::new(None),
         };
         provide_context(chat);
+        chat.remember_reads(&chat.conversations.get_untracked());
         live::start(chat);
         chat
     }
@@ -276,7 +277,31 @@ impl Chat {
     }
 
     /// Adds a conversation to the list (or refreshes it), most recent first.
+    /// Replaces the list, as read again from the server.
+    pub fn set_conversations(&self, list: Vec<Conversation>) {
+        self.remember_reads(&list);
+        self.conversations.set(list);
+    }
+
+    /// How far the other members have read, as the server last knew it.
+    fn remember_reads(&self, list: &[Conversation]) {
+        let me = self.me_id();
+        self.seen.update(|seen| {
+            for conversation in list {
+                for read in conversation
+                    .read_positions
+                    .iter()
+                    .filter(|r| r.user_id != me)
+                {
+                    let entry = seen.entry((conversation.id, read.user_id)).or_insert(0);
+                    *entry = (*entry).max(read.seq);
+                }
+            }
+        });
+    }
+
     pub fn upsert_conversation(&self, conversation: Conversation) {
+        self.remember_reads(std::slice::from_ref(&conversation));
         self.conversations.update(|list| {
             list.retain(|c| c.id != conversation.id);
             list.push(conversation);

@@ -7,7 +7,7 @@ mod sqlite;
 
 use crate::config::DatabaseUrl;
 use async_trait::async_trait;
-use shared::{Conversation, ConversationId, Me, Message, Timestamp, User, UserId};
+use shared::{Conversation, ConversationId, Me, Message, ReadPosition, Timestamp, User, UserId};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -224,12 +224,18 @@ struct ConversationRow {
 
 fn assemble(
     rows: Vec<ConversationRow>,
-    members: Vec<(ConversationId, User)>,
+    members: Vec<(ConversationId, User, i64)>,
     last: Vec<Message>,
 ) -> Vec<Conversation> {
     use std::collections::HashMap;
     let mut members_of: HashMap<ConversationId, Vec<User>> = HashMap::new();
-    for (cid, user) in members {
+    let mut reads_of: HashMap<ConversationId, Vec<ReadPosition>> = HashMap::new();
+    for (cid, user, read_seq) in members {
+        let position = ReadPosition {
+            user_id: user.id,
+            seq: read_seq,
+        };
+        reads_of.entry(cid).or_default().push(position);
         members_of.entry(cid).or_default().push(user);
     }
     let mut last_of: HashMap<ConversationId, Message> =
@@ -243,6 +249,7 @@ fn assemble(
             last_message: last_of.remove(&row.id),
             unread_count: (row.last_seq - row.read_seq).max(0),
             updated_at: row.updated_at,
+            read_positions: reads_of.remove(&row.id).unwrap_or_default(),
         })
         .collect()
 }

@@ -66,7 +66,7 @@ impl PgStore {
             })
             .collect::<DbResult<Vec<_>>>()?;
         let members = sqlx::query(
-            "SELECT m.conversation_id, u.id, u.display_name, u.photo_url
+            "SELECT m.conversation_id, m.read_seq, u.id, u.display_name, u.photo_url
              FROM user_conversations mine
              JOIN user_conversations m ON m.conversation_id = mine.conversation_id
              JOIN users u ON u.id = m.user_id
@@ -78,7 +78,13 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| Ok((ConversationId(r.try_get("conversation_id")?), user(r)?)))
+        .map(|r| {
+            Ok((
+                ConversationId(r.try_get("conversation_id")?),
+                user(r)?,
+                r.try_get("read_seq")?,
+            ))
+        })
         .collect::<DbResult<Vec<_>>>()?;
         let last = sqlx::query(
             "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at

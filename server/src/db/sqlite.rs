@@ -52,9 +52,9 @@ impl SqliteStore {
         &self,
         viewer: UserId,
         only: Option<ConversationId>,
-    ) -> DbResult<Vec<(ConversationId, User)>> {
+    ) -> DbResult<Vec<(ConversationId, User, i64)>> {
         let rows = sqlx::query(
-            "SELECT m.conversation_id, u.id, u.display_name, u.photo_url
+            "SELECT m.conversation_id, m.read_seq, u.id, u.display_name, u.photo_url
              FROM user_conversations mine
              JOIN user_conversations m ON m.conversation_id = mine.conversation_id
              JOIN users u ON u.id = m.user_id
@@ -66,7 +66,13 @@ impl SqliteStore {
         .fetch_all(&self.read)
         .await?;
         rows.iter()
-            .map(|r| Ok((conversation_id(r, "conversation_id")?, user(r)?)))
+            .map(|r| {
+                Ok((
+                    conversation_id(r, "conversation_id")?,
+                    user(r)?,
+                    r.try_get("read_seq")?,
+                ))
+            })
             .collect()
     }
 

@@ -391,6 +391,17 @@ async fn read_positions_drive_unread_counts(f: Fixture) {
         "never past the last message"
     );
     assert_eq!(unread(ids[1]).await, 0);
+    let view = f.db.conversation(id, ids[0]).await.unwrap().unwrap();
+    let positions: Vec<(UserId, i64)> = view
+        .read_positions
+        .iter()
+        .map(|r| (r.user_id, r.seq))
+        .collect();
+    assert_eq!(
+        positions,
+        vec![(ids[0], 4), (ids[1], 4)],
+        "read positions, for \"Seen\""
+    );
 }
 
 async fn conversations_are_listed_by_last_activity(f: Fixture) {

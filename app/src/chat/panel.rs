@@ -182,7 +182,16 @@ fn Messages(chat: Chat) -> impl IntoView {
             .iter()
             .find(|m| m.id != chat.me_id())?
             .id;
-        chat.seen.with(|s| s.get(&(id, other)).copied())
+        let read = chat.seen.with(|s| s.get(&(id, other)).copied())?;
+        // "Seen" goes under the newest of my messages the other person has read, only.
+        let me = chat.me_id();
+        items()
+            .iter()
+            .filter(|i| {
+                i.status == Status::Sent && i.message.sender_id == me && i.message.seq <= read
+            })
+            .map(|i| i.message.seq)
+            .max()
     });
     view! {
         <div class="messages-wrap">
@@ -224,7 +233,7 @@ fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl IntoVie
             }
                 .into_any(),
         ),
-        Status::Sent if mine && seen_seq.get().is_some_and(|s| s >= seq) => Some("Seen".into_any()),
+        Status::Sent if mine && seen_seq.get() == Some(seq) => Some("Seen".into_any()),
         Status::Sent => None,
     }
     };

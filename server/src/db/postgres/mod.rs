@@ -4,6 +4,7 @@
 
 use super::*;
 use chrono::{DateTime, Utc};
+use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 use std::str::FromStr;
@@ -16,93 +17,8 @@ pub struct PgStore {
 const MESSAGE_COLUMNS: &str =
     "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
 
-impl PgStore {
-    pub async fn connect(url: &str) -> DbResult<Self> {
-        let options = PgConnectOptions::from_str(url)?.application_name("letuschat");
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
-    }
-
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    async fn load(
-        &self,
-        viewer: UserId,
-        only: Option<ConversationId>,
-    ) -> DbResult<Vec<Conversation>> {
-        let only = only.map(|c| c.0);
-        let rows = sqlx::query(
-            "SELECT c.id, c.kind, c.title, c.last_seq, c.updated_at, mine.read_seq
-             FROM user_conversations mine
-             JOIN conversations c ON c.id = mine.conversation_id
-             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)
-             ORDER BY c.updated_at DESC, c.id",
-        )
-        .bind(viewer.0)
-        .bind(only)
-        .fetch_all(&self.pool)
-        .await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = rows
-            .iter()
-            .map(|r| {
-                Ok(ConversationRow {
-                    id: ConversationId(r.try_get("id")?),
-                    kind: parse_kind(r.try_get("kind")?),
-                    title: r.try_get("title")?,
-                    last_seq: r.try_get("last_seq")?,
-                    read_seq: r.try_get("read_seq")?,
-                    updated_at: timestamp(r, "updated_at")?,
-                })
-            })
-            .collect::<DbResult<Vec<_>>>()?;
-        let members = sqlx::query(
-            "SELECT m.conversation_id, m.read_seq, u.id, u.display_name, u.photo_url
-             FROM user_conversations mine
-             JOIN user_conversations m ON m.conversation_id = mine.conversation_id
-             JOIN users u ON u.id = m.user_id
-             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)
-             ORDER BY u.id",
-        )
-        .bind(viewer.0)
-        .bind(only)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                ConversationId(r.try_get("conversation_id")?),
-                user(r)?,
-                r.try_get("read_seq")?,
-            ))
-        })
-        .collect::<DbResult<Vec<_>>>()?;
-        let last = sqlx::query(
-            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at
-             FROM user_conversations mine
-             JOIN conversations c ON c.id = mine.conversation_id
-             JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)",
-        )
-        .bind(viewer.0)
-        .bind(only)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(message)
-        .collect::<DbResult<Vec<_>>>()?;
-        Ok(assemble(rows, members, last))
-    }
-}
+mod load;
+mod rows;
 
 #[async_trait]
 impl Store for PgStore {
@@ -524,44 +440,4 @@ async fn add_members(
     .await
     .map_err(foreign_key_violation)?;
     Ok(())
-}
-
-fn to_datetime(at: Timestamp) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(at.0).unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-fn timestamp(row: &PgRow, column: &str) -> DbResult<Timestamp> {
-    let at: DateTime<Utc> = row.try_get(column)?;
-    Ok(Timestamp(at.timestamp_millis()))
-}
-
-fn user(row: &PgRow) -> DbResult<User> {
-    Ok(User {
-        id: UserId(row.try_get("id")?),
-        display_name: row.try_get("display_name")?,
-        photo_url: row.try_get("photo_url")?,
-    })
-}
-
-fn user_record(row: &PgRow) -> DbResult<UserRecord> {
-    Ok(UserRecord {
-        id: UserId(row.try_get("id")?),
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        photo_url: row.try_get("photo_url")?,
-        password_hash: PasswordHash(row.try_get("password_hash")?),
-    })
-}
-
-fn message(row: &PgRow) -> DbResult<Message> {
-    Ok(Message {
-        id: shared::MessageId(row.try_get("id")?),
-        conversation_id: ConversationId(row.try_get("conversation_id")?),
-        seq: row.try_get("seq")?,
-        sender_id: UserId(row.try_get("sender_id")?),
-        client_id: row.try_get("client_id")?,
-        text: row.try_get("text")?,
-        img: row.try_get("img")?,
-        created_at: timestamp(row, "created_at")?,
-    })
 }

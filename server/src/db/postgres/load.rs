@@ -1,0 +1,91 @@
+//! Connecting, and reading conversations as a member sees them (PostgreSQL).
+
+use super::*;
+
+impl PgStore {
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        let options = PgConnectOptions::from_str(url)?.application_name("letuschat");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(super) async fn load(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<Conversation>> {
+        let only = only.map(|c| c.0);
+        let rows = sqlx::query(
+            "SELECT c.id, c.kind, c.title, c.last_seq, c.updated_at, mine.read_seq
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)
+             ORDER BY c.updated_at DESC, c.id",
+        )
+        .bind(viewer.0)
+        .bind(only)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(ConversationRow {
+                    id: ConversationId(r.try_get("id")?),
+                    kind: parse_kind(r.try_get("kind")?),
+                    title: r.try_get("title")?,
+                    last_seq: r.try_get("last_seq")?,
+                    read_seq: r.try_get("read_seq")?,
+                    updated_at: timestamp(r, "updated_at")?,
+                })
+            })
+            .collect::<DbResult<Vec<_>>>()?;
+        let members = sqlx::query(
+            "SELECT m.conversation_id, m.read_seq, u.id, u.display_name, u.photo_url
+             FROM user_conversations mine
+             JOIN user_conversations m ON m.conversation_id = mine.conversation_id
+             JOIN users u ON u.id = m.user_id
+             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)
+             ORDER BY u.id",
+        )
+        .bind(viewer.0)
+        .bind(only)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                ConversationId(r.try_get("conversation_id")?),
+                user(r)?,
+                r.try_get("read_seq")?,
+            ))
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+        let last = sqlx::query(
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+             WHERE mine.user_id = $1 AND ($2::uuid IS NULL OR mine.conversation_id = $2)",
+        )
+        .bind(viewer.0)
+        .bind(only)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(message)
+        .collect::<DbResult<Vec<_>>>()?;
+        Ok(assemble(rows, members, last))
+    }
+}

@@ -1,0 +1,43 @@
+//! Turning PostgreSQL rows into the shared types.
+
+use super::*;
+
+pub(super) fn to_datetime(at: Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+pub(super) fn timestamp(row: &PgRow, column: &str) -> DbResult<Timestamp> {
+    let at: DateTime<Utc> = row.try_get(column)?;
+    Ok(Timestamp(at.timestamp_millis()))
+}
+
+pub(super) fn user(row: &PgRow) -> DbResult<User> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+    })
+}
+
+pub(super) fn user_record(row: &PgRow) -> DbResult<UserRecord> {
+    Ok(UserRecord {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+        password_hash: PasswordHash(row.try_get("password_hash")?),
+    })
+}
+
+pub(super) fn message(row: &PgRow) -> DbResult<Message> {
+    Ok(Message {
+        id: shared::MessageId(row.try_get("id")?),
+        conversation_id: ConversationId(row.try_get("conversation_id")?),
+        seq: row.try_get("seq")?,
+        sender_id: UserId(row.try_get("sender_id")?),
+        client_id: row.try_get("client_id")?,
+        text: row.try_get("text")?,
+        img: row.try_get("img")?,
+        created_at: timestamp(row, "created_at")?,
+    })
+}

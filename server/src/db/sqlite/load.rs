@@ -1,0 +1,122 @@
+//! Connecting, and reading conversations as a member sees them (SQLite).
+
+use super::*;
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(dir) = options
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStore { write, read })
+    }
+
+    async fn members(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<(ConversationId, User, i64)>> {
+        let rows = sqlx::query(
+            "SELECT m.conversation_id, m.read_seq, u.id, u.display_name, u.photo_url
+             FROM user_conversations mine
+             JOIN user_conversations m ON m.conversation_id = mine.conversation_id
+             JOIN users u ON u.id = m.user_id
+             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)
+             ORDER BY u.id",
+        )
+        .bind(viewer.0)
+        .bind(only.map(|c| c.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    conversation_id(r, "conversation_id")?,
+                    user(r)?,
+                    r.try_get("read_seq")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn last_messages(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<Message>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)",
+        )
+        .bind(viewer.0)
+        .bind(only.map(|c| c.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(message).collect()
+    }
+
+    async fn conversation_rows(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<ConversationRow>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.kind, c.title, c.last_seq, c.updated_at, mine.read_seq
+             FROM user_conversations mine
+             JOIN conversations c ON c.id = mine.conversation_id
+             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)
+             ORDER BY c.updated_at DESC, c.id",
+        )
+        .bind(viewer.0)
+        .bind(only.map(|c| c.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConversationRow {
+                    id: conversation_id(r, "id")?,
+                    kind: parse_kind(r.try_get("kind")?),
+                    title: r.try_get("title")?,
+                    last_seq: r.try_get("last_seq")?,
+                    read_seq: r.try_get("read_seq")?,
+                    updated_at: Timestamp(r.try_get("updated_at")?),
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn load(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> DbResult<Vec<Conversation>> {
+        let rows = self.conversation_rows(viewer, only).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let members = self.members(viewer, only).await?;
+        let last = self.last_messages(viewer, only).await?;
+        Ok(assemble(rows, members, last))
+    }
+}

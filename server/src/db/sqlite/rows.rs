@@ -1,0 +1,43 @@
+//! Turning SQLite rows into the shared types.
+
+use super::*;
+
+pub(super) fn uuid(row: &SqliteRow, column: &str) -> DbResult<Uuid> {
+    let text: String = row.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))
+}
+
+pub(super) fn conversation_id(row: &SqliteRow, column: &str) -> DbResult<ConversationId> {
+    uuid(row, column).map(ConversationId)
+}
+
+pub(super) fn user(row: &SqliteRow) -> DbResult<User> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+    })
+}
+
+pub(super) fn user_record(row: &SqliteRow) -> DbResult<UserRecord> {
+    Ok(UserRecord {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        photo_url: row.try_get("photo_url")?,
+        password_hash: PasswordHash(row.try_get("password_hash")?),
+    })
+}
+
+pub(super) fn message(row: &SqliteRow) -> DbResult<Message> {
+    Ok(Message {
+        id: shared::MessageId(uuid(row, "id")?),
+        conversation_id: conversation_id(row, "conversation_id")?,
+        seq: row.try_get("seq")?,
+        sender_id: UserId(row.try_get("sender_id")?),
+        client_id: uuid(row, "client_id")?,
+        text: row.try_get("text")?,
+        img: row.try_get("img")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
+}

@@ -13,16 +13,38 @@ export type Server = {
 };
 
 const ANSI = /\x1b\[[0-9;]*m/g;
+// The whole address, and only once the character after the port has arrived: output comes in
+// chunks, and a chunk may end in the middle of the port.
+const LISTENING = /listening on (http:\/\/[^\s/]+:\d+)(?=\D)/;
+const START_TIMEOUT_MS = 30_000;
+const KILL_AFTER_MS = 10_000;
 
 function binary(): string {
   const bin = process.env.LETUSCHAT_SERVER_BIN;
   if (!bin) throw new Error('LETUSCHAT_SERVER_BIN must name the server binary (scripts/test.sh sets it)');
-  fs.accessSync(bin, fs.constants.X_OK);
+  try {
+    fs.accessSync(bin, fs.constants.X_OK);
+    if (!fs.statSync(bin).isFile()) throw new Error('not a file');
+  } catch (e) {
+    throw new Error(`LETUSCHAT_SERVER_BIN=${bin} is not an executable file: ${(e as Error).message}`);
+  }
   return bin;
 }
 
-async function launch(dir: string, addr: string, log: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(binary(), [], {
+const text = (log: string[]) => log.join('').replace(ANSI, '');
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+  await exited;
+  clearTimeout(killer);
+}
+
+/** Starts the server and waits for its "listening on" line; on failure nothing is left running. */
+async function launch(bin: string, dir: string, addr: string, log: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(bin, [], {
     env: {
       ...process.env,
       LETUSCHAT_ADDR: addr,
@@ -33,55 +55,62 @@ async function launch(dir: string, addr: string, log: string[]): Promise<{ child
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const mine: string[] = []; // this start's output, searched for the address
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${log.join('')}`)), 30_000);
+    let settled = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void terminate(child).finally(() => reject(new Error(`${why}; its output:\n${text(mine)}`)));
+    };
+    const timer = setTimeout(() => fail(`the server at ${bin} did not say "listening on" in ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
-      const text = chunk.toString().replace(ANSI, '');
-      log.push(text);
-      const match = text.match(/listening on (http:\/\/[0-9.:]+)/);
+      const s = chunk.toString();
+      log.push(s);
+      mine.push(s);
+      const match = settled ? null : text(mine).match(LISTENING);
       if (match) {
+        settled = true;
         clearTimeout(timer);
         resolve(match[1]);
       }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${log.join('')}`));
-    });
+    child.on('error', (e) => fail(`could not start ${bin}: ${e.message}`));
+    child.on('exit', (code, signal) => fail(`the server exited (${signal ?? `code ${code}`}) before listening`));
   });
   return { child, url };
 }
 
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(killer);
-}
-
 export const test = base.extend<{ server: Server }>({
   server: async ({}, use, testInfo) => {
+    const bin = binary();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'letuschat-e2e-'));
     const log: string[] = [];
-    let { child, url } = await launch(dir, '127.0.0.1:0', log);
-    const server: Server = {
-      url,
-      stop: () => terminate(child),
-      restart: async () => {
-        await terminate(child);
-        ({ child } = await launch(dir, new URL(url).host, log));
-      },
-    };
+    let child: ChildProcess | undefined;
     try {
+      const first = await launch(bin, dir, '127.0.0.1:0', log);
+      child = first.child;
+      const url = first.url;
+      const server: Server = {
+        url,
+        stop: () => (child ? terminate(child) : Promise.resolve()),
+        restart: async () => {
+          if (child) await terminate(child);
+          child = undefined;
+          // The same port, so open pages keep their URL and reconnect.
+          const again = await launch(bin, dir, new URL(url).host, log);
+          child = again.child;
+          if (again.url !== url) throw new Error(`the restarted server listens on ${again.url}, not ${url}`);
+        },
+      };
       await use(server);
     } finally {
-      await terminate(child);
+      if (child) await terminate(child);
       if (testInfo.status !== testInfo.expectedStatus) {
-        await testInfo.attach('server.log', { body: log.join(''), contentType: 'text/plain' });
+        await testInfo.attach('server.log', { body: text(log), contentType: 'text/plain' });
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -2,9 +2,10 @@
 //! run on the server and reach its services through the `Backend` in context.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::{Json, JsonEncoding, Post};
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::{Conversation, ConversationId, ErrorBody, Me, MessagePage, User, UserId};
 
@@ -49,13 +50,56 @@ impl FromServerFnError for ApiError {
     }
 }
 
-#[server(prefix = "/api/fn", endpoint = "current_user")]
+/// Arguments of the functions behind the sign-in, sign-up and sign-out forms. The hydrated page
+/// sends JSON, so the WASM carries no url-encoding code; the server also reads the url-encoded
+/// body that the same `<form method="post">` sends before the WASM has arrived (a JSON body is
+/// an object, and an url-encoded one never starts with an unescaped `{`).
+pub type FormOrJson = Post<FormOrJsonEncoding>;
+
+pub struct FormOrJsonEncoding;
+
+impl ContentType for FormOrJsonEncoding {
+    const CONTENT_TYPE: &'static str = "application/json";
+}
+
+impl FormatType for FormOrJsonEncoding {
+    const FORMAT_TYPE: Format = Format::Text;
+}
+
+impl<T: Serialize> Encodes<T> for FormOrJsonEncoding {
+    type Error = serde_json::Error;
+
+    fn encode(value: &T) -> Result<Bytes, Self::Error> {
+        serde_json::to_vec(value).map(Bytes::from)
+    }
+}
+
+impl<T: DeserializeOwned> Decodes<T> for FormOrJsonEncoding {
+    type Error = String;
+
+    fn decode(bytes: Bytes) -> Result<T, Self::Error> {
+        if bytes.trim_ascii_start().starts_with(b"{") {
+            return serde_json::from_slice(&bytes).map_err(|e| e.to_string());
+        }
+        #[cfg(feature = "ssr")]
+        {
+            // The same settings as Leptos's own url-encoded codec.
+            serde_qs::Config::new(5, false)
+                .deserialize_bytes(&bytes)
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "ssr"))]
+        Err("expected a JSON object".into())
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "current_user", input = Json)]
 pub async fn current_user() -> Result<Option<Me>, ApiError> {
     let (backend, request) = ssr::request()?;
     Ok(backend.current_user(&request).await)
 }
 
-#[server(prefix = "/api/fn", endpoint = "login")]
+#[server(prefix = "/api/fn", endpoint = "login", input = FormOrJson)]
 pub async fn login(email: String, password: String) -> Result<Me, ApiError> {
     let (backend, request) = ssr::request()?;
     let outcome = backend
@@ -64,7 +108,7 @@ pub async fn login(email: String, password: String) -> Result<Me, ApiError> {
     Ok(ssr::signed_in(outcome))
 }
 
-#[server(prefix = "/api/fn", endpoint = "register")]
+#[server(prefix = "/api/fn", endpoint = "register", input = FormOrJson)]
 pub async fn register(
     display_name: String,
     email: String,
@@ -84,7 +128,7 @@ pub async fn register(
     Ok(ssr::signed_in(outcome))
 }
 
-#[server(prefix = "/api/fn", endpoint = "logout")]
+#[server(prefix = "/api/fn", endpoint = "logout", input = FormOrJson)]
 pub async fn logout() -> Result<(), ApiError> {
     let (backend, request) = ssr::request()?;
     let clear_cookie = backend.logout(&request).await?;
@@ -93,7 +137,7 @@ pub async fn logout() -> Result<(), ApiError> {
     Ok(())
 }
 
-#[server(prefix = "/api/fn", endpoint = "conversations")]
+#[server(prefix = "/api/fn", endpoint = "conversations", input = Json)]
 pub async fn conversations() -> Result<Vec<Conversation>, ApiError> {
     let (backend, request) = ssr::request()?;
     backend.conversations(&request).await

@@ -9,6 +9,7 @@ mod chat;
 mod components;
 mod pages;
 mod session;
+mod submitted;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, Title};

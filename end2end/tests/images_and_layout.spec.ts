@@ -1,4 +1,4 @@
-// An image sent in a conversation, and the chat at phone and desktop widths.
+// An image sent in a conversation, and the chat at phone, tablet and desktop widths.
 import { test, expect } from './fixtures';
 import { png } from './png';
 
@@ -34,6 +34,17 @@ test('an image is sent with a preview and progress, and seen at half width by th
   await bob.setViewportSize({ width: 1280, height: 800 });
   await expect(bob.getByRole('list', { name: 'Conversations' })).toBeVisible();
   await bob.screenshot({ path: testInfo.outputPath('chat-1280.png') });
+  // Tablet: still both, each wide enough to use, side by side.
+  await bob.setViewportSize({ width: 768, height: 1024 });
+  const list = await bob.getByRole('list', { name: 'Conversations' }).boundingBox();
+  const log = await bob.getByRole('log', { name: 'Messages' }).boundingBox();
+  expect(list && log).toBeTruthy();
+  expect(list!.width).toBeGreaterThanOrEqual(240);
+  expect(log!.width).toBeGreaterThanOrEqual(400);
+  expect(list!.x + list!.width).toBeLessThanOrEqual(log!.x);
+  await expect(bob.getByLabel('Message', { exact: true })).toBeVisible();
+  await expect(bob.getByRole('button', { name: 'Log out' })).toBeVisible();
+  await bob.screenshot({ path: testInfo.outputPath('chat-768.png') });
   // Phone: the open conversation alone, with a way back to the list.
   await bob.setViewportSize({ width: 375, height: 740 });
   await expect(bob.getByRole('list', { name: 'Conversations' })).toBeHidden();

@@ -324,6 +324,22 @@ pub fn now_ms() -> f64 {
     }
 }
 
+/// Moves the focus to the message field once it is enabled (after the next frame): a person who
+/// opened a conversation with the keyboard can type at once. A pointer leaves the focus alone, so
+/// a phone does not pop up its keyboard.
+pub fn focus_composer() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(field) = document()
+            .get_element_by_id("composer")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = field.focus();
+        }
+    });
+}
+
 fn page_visible() -> bool {
     #[cfg(feature = "hydrate")]
     {

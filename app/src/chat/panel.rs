@@ -195,7 +195,15 @@ fn Messages(chat: Chat) -> impl IntoView {
     });
     view! {
         <div class="messages-wrap">
-            <div class="messages" role="log" aria-label="Messages" aria-live="polite" node_ref=log on:scroll=on_scroll>
+            // Focusable, so the keyboard can scroll the history.
+            <div
+                class="messages"
+                role="log"
+                aria-label="Messages"
+                tabindex="0"
+                node_ref=log
+                on:scroll=on_scroll
+            >
                 <For each=items key=Item::key children=move |item: Item| view! { <Bubble chat item seen_seq /> } />
             </div>
             <Show when=move || unseen.get()>
@@ -395,6 +403,7 @@ fn InputBar(chat: Chat) -> impl IntoView {
             }
         >
             <textarea
+                id="composer"
                 rows="1"
                 aria-label="Message"
                 placeholder="Type something..."

@@ -1,10 +1,11 @@
 //! The sidebar: own account, the user search, and the conversations, most recent first.
 
-use super::{clock_time, use_chat, Chat};
+use super::{clock_time, focus_composer, use_chat, Chat};
+use crate::api::Logout;
 use crate::components::Avatar;
 use crate::session::use_session;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use shared::{Conversation, User};
 
 #[component]
@@ -29,11 +30,19 @@ fn Navbar(chat: Chat) -> impl IntoView {
             <div class="user">
                 <Avatar name=me.user.display_name.clone() photo_url=me.user.photo_url.clone() size=28 />
                 <span class="own-name">{me.user.display_name.clone()}</span>
-                <ActionForm action=logout>
+                // Posted by the browser itself until the page is live.
+                <form
+                    method="post"
+                    action=Logout::url()
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        logout.dispatch(Logout {});
+                    }
+                >
                     <button type="submit" class="logout">
                         "Log out"
                     </button>
-                </ActionForm>
+                </form>
             </div>
         </nav>
     }
@@ -54,7 +63,8 @@ fn Search(chat: Chat) -> impl IntoView {
             crate::api::search_users(q).await
         },
     );
-    let open_with = move |members: Vec<User>, title: Option<String>| {
+    // `by_keyboard`: the focus then moves on to the message field.
+    let open_with = move |members: Vec<User>, title: Option<String>, by_keyboard: bool| {
         leptos::task::spawn_local(async move {
             let ids = members.iter().map(|m| m.id).collect();
             if let Ok(conversation) = crate::api::open_conversation(ids, title).await {
@@ -63,6 +73,9 @@ fn Search(chat: Chat) -> impl IntoView {
                 chat.open_conversation(id);
                 query.set(String::new());
                 picked.set(Vec::new());
+                if by_keyboard {
+                    focus_composer();
+                }
             }
         });
     };
@@ -83,6 +96,13 @@ fn Search(chat: Chat) -> impl IntoView {
                 autocomplete="off"
                 prop:value=move || query.get()
                 on:input=move |ev| query.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    // Escape closes the results.
+                    if ev.key() == "Escape" && !query.read_untracked().is_empty() {
+                        ev.prevent_default();
+                        query.set(String::new());
+                    }
+                }
             />
             <Transition>
                 {move || {
@@ -105,7 +125,7 @@ fn Search(chat: Chat) -> impl IntoView {
                                                         <button
                                                             type="button"
                                                             class="person"
-                                                            on:click=move |_| open_with(vec![direct.clone()], None)
+                                                            on:click=move |ev| open_with(vec![direct.clone()], None, by_keyboard(&ev))
                                                         >
                                                             <Avatar name=name.clone() photo_url=user.photo_url.clone() />
                                                             <span>{name.clone()}</span>
@@ -138,7 +158,7 @@ fn Search(chat: Chat) -> impl IntoView {
 #[component]
 fn GroupBuilder(
     picked: RwSignal<Vec<User>>,
-    open_with: impl Fn(Vec<User>, Option<String>) + Copy + Send + Sync + 'static,
+    open_with: impl Fn(Vec<User>, Option<String>, bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let title = RwSignal::new(String::new());
     view! {
@@ -177,10 +197,10 @@ fn GroupBuilder(
                     type="button"
                     class="create-group"
                     disabled=move || picked.read().len() < 2
-                    on:click=move |_| {
+                    on:click=move |ev| {
                         let name = title.get_untracked();
                         let name = (!name.trim().is_empty()).then_some(name);
-                        open_with(picked.get_untracked(), name);
+                        open_with(picked.get_untracked(), name, by_keyboard(&ev));
                         title.set(String::new());
                     }
                 >
@@ -225,7 +245,12 @@ fn ConversationList(chat: Chat) -> impl IntoView {
                             <button
                                 type="button"
                                 aria-current=move || selected().then_some("true")
-                                on:click=move |_| chat.open_conversation(id)
+                                on:click=move |ev| {
+                                    chat.open_conversation(id);
+                                    if by_keyboard(&ev) {
+                                        focus_composer();
+                                    }
+                                }
                             >
                                 <span class="avatar-wrap">
                                     <Avatar name=name photo_url=photo />
@@ -248,7 +273,7 @@ fn ConversationList(chat: Chat) -> impl IntoView {
                                     {(unread > 0)
                                         .then(|| {
                                             view! {
-                                                <span class="badge" aria-label=format!("{unread} unread")>
+                                                <span class="badge" role="img" aria-label=format!("{unread} unread")>
                                                     {unread}
                                                 </span>
                                             }
@@ -261,4 +286,9 @@ fn ConversationList(chat: Chat) -> impl IntoView {
             />
         </ul>
     }
+}
+
+/// A click the keyboard made (Enter or Space on a button) rather than a pointer.
+fn by_keyboard(ev: &leptos::ev::MouseEvent) -> bool {
+    ev.detail() == 0
 }

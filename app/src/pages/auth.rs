@@ -2,10 +2,11 @@
 //! arrived; once it has, errors appear next to their fields without a reload.
 
 use super::SignedOut;
-use crate::api::ApiError;
+use crate::api::{ApiError, Login, Register};
 use crate::session::use_session;
-use leptos::form::ActionForm;
+use crate::submitted::Submitted;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -18,7 +19,18 @@ pub fn Login() -> impl IntoView {
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
                     <h1>"Welcome Back!"</h1>
-                    <ActionForm action>
+                    <form
+                        method="post"
+                        action=Login::url()
+                        on:submit=move |ev| {
+                            let form = Submitted::take(&ev);
+                            action
+                                .dispatch(Login {
+                                    email: form.get("email"),
+                                    password: form.get("password"),
+                                });
+                        }
+                    >
                         <Field label="Email" name="email" kind="email" autocomplete="email" error />
                         <Field
                             label="Password"
@@ -31,7 +43,7 @@ pub fn Login() -> impl IntoView {
                         <button type="submit" disabled=pending>
                             {move || if pending.get() { "Signing in..." } else { "Sign in" }}
                         </button>
-                    </ActionForm>
+                    </form>
                     <p>"Don't have an account? " <a href="/register">"Register"</a></p>
                 </div>
             </main>
@@ -57,7 +69,19 @@ pub fn Register() -> impl IntoView {
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
                     <h1>"Welcome to LetUsChat!"</h1>
-                    <ActionForm action>
+                    <form
+                        method="post"
+                        action=Register::url()
+                        on:submit=move |ev| {
+                            let form = Submitted::take(&ev);
+                            action
+                                .dispatch(Register {
+                                    display_name: form.get("display_name"),
+                                    email: form.get("email"),
+                                    password: form.get("password"),
+                                });
+                        }
+                    >
                         <Field
                             label="Display name"
                             name="display_name"
@@ -78,7 +102,7 @@ pub fn Register() -> impl IntoView {
                         <button type="submit" disabled=busy>
                             {move || if busy.get() { "Signing up..." } else { "Sign up" }}
                         </button>
-                    </ActionForm>
+                    </form>
                     <p>"Already have an account? " <a href="/login">"Sign in"</a></p>
                 </div>
             </main>

@@ -49,11 +49,13 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="LetUsChat: self-hosted real-time chat." />
         <Meta name="theme-color" content="#5e2f62" />
         <Router>
-            <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
-                <Route path=path!("/login") view=pages::Login ssr=SsrMode::Async />
-                <Route path=path!("/register") view=pages::Register ssr=SsrMode::Async />
-            </Routes>
+            {components::SyncHydrate(view! {
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::Login ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=pages::Register ssr=SsrMode::Async />
+                </Routes>
+            })}
         </Router>
     }
 }

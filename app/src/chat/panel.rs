@@ -1,7 +1,7 @@
 //! The open conversation: its header, its messages, and the input bar.
 
 use super::{clock_time, now_ms, use_chat, Chat, Item, Link, Status};
-use crate::components::Avatar;
+use crate::components::{erased, Avatar};
 use leptos::html::Div;
 use leptos::prelude::*;
 use shared::{ConversationId, ConversationKind, User};
@@ -41,7 +41,7 @@ fn Header(chat: Chat) -> impl IntoView {
     view! {
         <header class="chat-info">
             {move || match info() {
-                None => view! { <span>"Select a conversation"</span> }.into_any(),
+                None => erased(view! { <span>"Select a conversation"</span> }),
                 Some((id, kind, title, others)) => {
                     let subtitle = move || {
                         if let Some(who) = typing_name(chat, id) {
@@ -62,7 +62,7 @@ fn Header(chat: Chat) -> impl IntoView {
                         }
                         ConversationKind::Group => (title.clone(), None),
                     };
-                    view! {
+                    erased(view! {
                         <button
                             type="button"
                             class="back"
@@ -76,8 +76,7 @@ fn Header(chat: Chat) -> impl IntoView {
                             <span class="chat-name">{title}</span>
                             <span class="chat-status">{subtitle}</span>
                         </span>
-                    }
-                        .into_any()
+                    })
                 }
             }}
             {move || status().map(|s| view! { <span class="link-status" role="status">{s}</span> })}
@@ -229,21 +228,16 @@ fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl IntoVie
     let seq = message.seq;
     let status = item.status;
     let (conversation_id, client_id) = (message.conversation_id, message.client_id);
-    let state = move || {
-        match status {
-        Status::Pending => Some("Sending...".into_any()),
-        Status::Failed => Some(
-            view! {
-                <span class="failed">"Not sent. "</span>
-                <button type="button" class="retry" on:click=move |_| chat.retry(conversation_id, client_id)>
-                    "Retry"
-                </button>
-            }
-                .into_any(),
-        ),
-        Status::Sent if mine && seen_seq.get() == Some(seq) => Some("Seen".into_any()),
+    let state = move || match status {
+        Status::Pending => Some(erased("Sending...")),
+        Status::Failed => Some(erased(view! {
+            <span class="failed">"Not sent. "</span>
+            <button type="button" class="retry" on:click=move |_| chat.retry(conversation_id, client_id)>
+                "Retry"
+            </button>
+        })),
+        Status::Sent if mine && seen_seq.get() == Some(seq) => Some(erased("Seen")),
         Status::Sent => None,
-    }
     };
     view! {
         <div class="message" class:own=mine class:pending=status == Status::Pending>
@@ -375,19 +369,17 @@ fn InputBar(chat: Chat) -> impl IntoView {
                             {move || match progress.get() {
                                 Some(p) => {
                                     let percent = (p * 100.0).round() as u32;
-                                    view! {
+                                    erased(view! {
                                         <progress max="100" value=percent aria-label="Upload progress"></progress>
                                         <span>{format!("{percent}%")}</span>
-                                    }
-                                        .into_any()
+                                    })
                                 }
                                 None => {
-                                    view! {
+                                    erased(view! {
                                         <button type="button" class="remove" on:click=move |_| clear_image()>
                                             "Remove image"
                                         </button>
-                                    }
-                                        .into_any()
+                                    })
                                 }
                             }}
                         </div>

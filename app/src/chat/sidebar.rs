@@ -2,7 +2,7 @@
 
 use super::{clock_time, focus_composer, use_chat, Chat};
 use crate::api::Logout;
-use crate::components::Avatar;
+use crate::components::{erased, Avatar, SyncHydrate};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -105,7 +105,7 @@ fn Search(chat: Chat) -> impl IntoView {
                 }
             />
             <Transition>
-                {move || {
+                {SyncHydrate(move || {
                     let found = results.get().and_then(Result::ok).unwrap_or_default();
                     let searching = !query.read().trim().is_empty();
                     searching
@@ -113,9 +113,9 @@ fn Search(chat: Chat) -> impl IntoView {
                             view! {
                                 <ul class="search-results" aria-label="Search results">
                                     {if found.is_empty() {
-                                        view! { <li class="empty">"No one by that name."</li> }.into_any()
+                                        erased(view! { <li class="empty">"No one by that name."</li> })
                                     } else {
-                                        found
+                                        erased(found
                                             .into_iter()
                                             .map(|user| {
                                                 let (direct, grouped) = (user.clone(), user.clone());
@@ -141,13 +141,12 @@ fn Search(chat: Chat) -> impl IntoView {
                                                     </li>
                                                 }
                                             })
-                                            .collect_view()
-                                            .into_any()
+                                            .collect_view())
                                     }}
                                 </ul>
                             }
                         })
-                }}
+                })}
             </Transition>
             <GroupBuilder picked open_with />
         </div>
@@ -163,6 +162,7 @@ fn GroupBuilder(
     let title = RwSignal::new(String::new());
     view! {
         <Show when=move || !picked.read().is_empty()>
+            {SyncHydrate(view! {
             <div class="group-builder" role="group" aria-label="New group">
                 <ul class="chips">
                     <For
@@ -207,6 +207,7 @@ fn GroupBuilder(
                     "Create group"
                 </button>
             </div>
+            })}
         </Show>
     }
 }

@@ -1,5 +1,6 @@
 //! A person's picture, or their initials on a colour of their own when they have none.
 
+use super::erased;
 use leptos::prelude::*;
 
 #[component]
@@ -13,15 +14,14 @@ pub fn Avatar(
         size * 2 / 5
     );
     match photo_url {
-        Some(url) => view! { <img class="avatar" src=url alt="" style=style /> }.into_any(),
+        Some(url) => erased(view! { <img class="avatar" src=url alt="" style=style /> }),
         None => {
             let style = format!("{style};background:hsl({} 45% 42%)", hue(&name));
-            view! {
+            erased(view! {
                 <span class="avatar initials" style=style aria-hidden="true">
                     {initials(&name)}
                 </span>
-            }
-            .into_any()
+            })
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::SignedOut;
 use crate::api::{ApiError, Login, Register};
+use crate::components::SyncHydrate;
 use crate::session::use_session;
 use crate::submitted::Submitted;
 use leptos::prelude::*;
@@ -13,8 +14,9 @@ pub fn Login() -> impl IntoView {
     let action = use_session().login;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();
-    view! {
+    SyncHydrate(view! {
         <SignedOut>
+            {SyncHydrate(view! {
             <main class="auth-page">
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
@@ -47,8 +49,9 @@ pub fn Login() -> impl IntoView {
                     <p>"Don't have an account? " <a href="/register">"Register"</a></p>
                 </div>
             </main>
+            })}
         </SignedOut>
-    }
+    })
 }
 
 #[component]
@@ -63,8 +66,9 @@ pub fn Register() -> impl IntoView {
         }
     });
     let busy = Signal::derive(move || action.pending().get() || avatar.uploading.get());
-    view! {
+    SyncHydrate(view! {
         <SignedOut hold=avatar.uploading>
+            {SyncHydrate(view! {
             <main class="auth-page">
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
@@ -106,8 +110,9 @@ pub fn Register() -> impl IntoView {
                     <p>"Already have an account? " <a href="/login">"Sign in"</a></p>
                 </div>
             </main>
+            })}
         </SignedOut>
-    }
+    })
 }
 
 /// A labelled input with the server's message for it underneath.
@@ -161,7 +166,7 @@ mod avatar {
     //! The optional avatar on the sign-up form: a preview as soon as a file is chosen, and the
     //! upload once the account exists.
 
-    use crate::components::Avatar;
+    use crate::components::{erased, Avatar};
     use leptos::html::Input;
     use leptos::prelude::*;
 
@@ -199,8 +204,8 @@ mod avatar {
                 <div class="field avatar-picker">
                     <label for="field-avatar">
                         {move || match self.preview.get() {
-                            Some(url) => view! { <img class="avatar" src=url alt="Avatar preview" /> }.into_any(),
-                            None => view! { <Avatar name="+" photo_url={None::<String>} size=40 /> }.into_any(),
+                            Some(url) => erased(view! { <img class="avatar" src=url alt="Avatar preview" /> }),
+                            None => erased(view! { <Avatar name="+" photo_url={None::<String>} size=40 /> }),
                         }}
                         <span>"Add an avatar"</span>
                     </label>

@@ -4,13 +4,16 @@ use super::SignedIn;
 use crate::chat::panel::ChatPanel;
 use crate::chat::sidebar::Sidebar;
 use crate::chat::Chat;
+use crate::components::{erased, SyncHydrate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::Me;
 
 #[component]
 pub fn Home() -> impl IntoView {
-    view! { <SignedIn children=Box::new(|me: Me| view! { <ChatScreen me /> }.into_any()) /> }
+    SyncHydrate(
+        view! { <SignedIn children=Box::new(|me: Me| erased(view! { <ChatScreen me /> })) /> },
+    )
 }
 
 #[component]
@@ -18,12 +21,12 @@ fn ChatScreen(me: Me) -> impl IntoView {
     let conversations = Resource::new(|| (), |_| crate::api::conversations());
     view! {
         <Suspense>
-            {move || {
+            {SyncHydrate(move || {
                 let me = me.clone();
                 conversations
                     .get()
                     .map(move |list| view! { <Loaded me conversations=list.unwrap_or_default() /> })
-            }}
+            })}
         </Suspense>
     }
 }

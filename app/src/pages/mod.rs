@@ -6,6 +6,7 @@ mod home;
 pub use auth::{Login, Register};
 pub use home::Home;
 
+use crate::components::{erased, SyncHydrate};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -17,14 +18,14 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
-    view! {
+    SyncHydrate(view! {
         <main class="page-message">
             <h1>"Page not found"</h1>
             <p>
                 <a href="/">"Back to LetUsChat"</a>
             </p>
         </main>
-    }
+    })
 }
 
 /// Shows `children` to signed-in visitors and sends everyone else to the sign-in page.
@@ -33,15 +34,15 @@ fn SignedIn(children: Box<dyn Fn(Me) -> AnyView + Send + Sync>) -> impl IntoView
     let session = use_session();
     view! {
         <Suspense>
-            {move || {
+            {SyncHydrate(move || {
                 session
                     .user
                     .get()
                     .map(|user| match user {
                         Ok(Some(me)) => children(me),
-                        _ => view! { <Redirect path="/login" /> }.into_any(),
+                        _ => erased(view! { <Redirect path="/login" /> }),
                     })
-            }}
+            })}
         </Suspense>
     }
 }
@@ -56,15 +57,15 @@ fn SignedOut(
     let session = use_session();
     view! {
         <Suspense>
-            {move || {
+            {SyncHydrate(move || {
                 session
                     .user
                     .get()
                     .map(|user| match user {
-                        Ok(Some(_)) if !hold.get() => view! { <Redirect path="/" /> }.into_any(),
-                        _ => children().into_any(),
+                        Ok(Some(_)) if !hold.get() => erased(view! { <Redirect path="/" /> }),
+                        _ => children(),
                     })
-            }}
+            })}
         </Suspense>
     }
 }

@@ -8,6 +8,7 @@ pub mod backend;
 mod chat;
 mod components;
 mod pages;
+mod resource;
 mod session;
 mod submitted;
 

@@ -2,12 +2,13 @@
 //! sign-out completes.
 
 use crate::api::{current_user, ApiError, Login, Logout, Register};
+use crate::resource::{load, Loaded};
 use leptos::prelude::*;
 use shared::Me;
 
 #[derive(Clone, Copy)]
 pub struct Session {
-    pub user: Resource<Result<Option<Me>, ApiError>>,
+    pub user: Loaded<Result<Option<Me>, ApiError>>,
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
@@ -17,7 +18,7 @@ pub fn provide() {
     let login = ServerAction::<Login>::new();
     let register = ServerAction::<Register>::new();
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(
+    let user = load(
         move || {
             (
                 login.version().get(),

@@ -13,7 +13,6 @@ pub fn start(chat: Chat) {
     use futures::{FutureExt, SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message};
     use leptos::prelude::*;
-    use shared::ws::ServerMsg;
 
     let (tx, mut rx) = mpsc::unbounded();
     chat.outbox.set_value(Some(tx));
@@ -30,9 +29,8 @@ pub fn start(chat: Chat) {
             loop {
                 futures::select! {
                     incoming = read.next().fuse() => match incoming {
-                        Some(Ok(Message::Text(text))) => {
-                            let Ok(frame) = serde_json::from_str::<ServerMsg>(&text) else { continue };
-                            if matches!(frame, ServerMsg::Ready { .. }) {
+                        Some(Ok(Message::Text(text))) => match read_frame(&text) {
+                            Some(Frame::Ready) => {
                                 attempt = 0;
                                 chat.link.set(Link::Online);
                                 if !first {
@@ -40,8 +38,9 @@ pub fn start(chat: Chat) {
                                 }
                                 first = false;
                             }
-                            chat.apply(frame);
-                        }
+                            Some(Frame::Other(frame)) => chat.apply(frame),
+                            None => {}
+                        },
                         Some(Ok(Message::Bytes(_))) => {}
                         Some(Err(_)) | None => break,
                     },
@@ -82,4 +81,142 @@ async fn backoff(attempt: &mut u32) {
     let wait = base * (0.5 + js_sys::Math::random());
     *attempt += 1;
     gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+}
+
+#[derive(Debug, PartialEq)]
+enum Frame {
+    Ready,
+    Other(shared::ws::ServerMsg),
+}
+
+/// Reads a server frame in two passes, its `type` and then the fields that type has. Deriving
+/// `Deserialize` for the tagged `ServerMsg` would buffer every frame into serde's generic
+/// `Content` first, which costs the WASM a second copy of the deserializer of every type a frame
+/// can carry. `None` for what this client does not know (newer servers may send more).
+fn read_frame(text: &str) -> Option<Frame> {
+    use serde::Deserialize;
+    use shared::ws::ServerMsg;
+    use shared::{Conversation, ConversationId, Message, UserId};
+    use uuid::Uuid;
+
+    #[derive(Deserialize)]
+    struct Tag<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+    }
+    #[derive(Deserialize)]
+    struct Carries<T> {
+        #[serde(alias = "conversation")]
+        message: T,
+        #[serde(default)]
+        client_id: Option<Uuid>,
+    }
+    #[derive(Deserialize)]
+    struct About {
+        #[serde(default)]
+        conversation_id: Option<ConversationId>,
+        #[serde(default)]
+        user_id: Option<UserId>,
+        #[serde(default)]
+        online: bool,
+        #[serde(default)]
+        seq: i64,
+    }
+    #[derive(Deserialize)]
+    struct Failure {
+        code: String,
+        #[serde(default)]
+        client_id: Option<Uuid>,
+    }
+
+    fn parse<'a, T: Deserialize<'a>>(text: &'a str) -> Option<T> {
+        // From bytes, as server-function answers are read: one reader per type in the WASM.
+        serde_json::from_slice(text.as_bytes()).ok()
+    }
+    let frame = match parse::<Tag>(text)?.kind {
+        "ready" => return Some(Frame::Ready),
+        "pong" => ServerMsg::Pong,
+        "message" => ServerMsg::Message {
+            message: parse::<Carries<Message>>(text)?.message,
+        },
+        "ack" => {
+            let ack = parse::<Carries<Message>>(text)?;
+            ServerMsg::Ack {
+                client_id: ack.client_id?,
+                message: ack.message,
+            }
+        }
+        "conversation" => ServerMsg::Conversation {
+            conversation: parse::<Carries<Conversation>>(text)?.message,
+        },
+        kind @ ("typing" | "presence" | "read") => {
+            let about = parse::<About>(text)?;
+            let user_id = about.user_id?;
+            match kind {
+                "presence" => ServerMsg::Presence {
+                    user_id,
+                    online: about.online,
+                },
+                "typing" => ServerMsg::Typing {
+                    conversation_id: about.conversation_id?,
+                    user_id,
+                },
+                _ => ServerMsg::Read {
+                    conversation_id: about.conversation_id?,
+                    user_id,
+                    seq: about.seq,
+                },
+            }
+        }
+        "error" => {
+            let failure = parse::<Failure>(text)?;
+            ServerMsg::Error {
+                code: failure.code,
+                message: String::new(),
+                client_id: failure.client_id,
+            }
+        }
+        _ => return None,
+    };
+    Some(Frame::Other(frame))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_frame, Frame};
+    use shared::ws::ServerMsg;
+
+    const MESSAGE: &str = r#"{"id":"6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","seq":3,"sender_id":7,"client_id":"9a1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","text":"hi","img":null,"created_at":"2026-11-24T01:02:03.456Z"}"#;
+
+    /// Whatever the derived `ServerMsg` reads, `read_frame` reads the same (less error texts).
+    #[test]
+    fn frames_read_as_the_shared_type_reads_them() {
+        let conversation = format!(
+            r#"{{"id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","kind":"direct","title":null,"members":[{{"id":7,"display_name":"Ana","photo_url":null}}],"last_message":{MESSAGE},"unread_count":1,"updated_at":"2026-11-24T01:02:03.456Z","read_positions":[{{"user_id":7,"seq":3}}]}}"#
+        );
+        let frames = [
+            format!(r#"{{"type":"message","message":{MESSAGE}}}"#),
+            format!(r#"{{"type":"ack","client_id":"9a1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","message":{MESSAGE}}}"#),
+            format!(r#"{{"type":"conversation","conversation":{conversation}}}"#),
+            r#"{"type":"typing","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","user_id":7}"#.into(),
+            r#"{"type":"presence","user_id":7,"online":true}"#.into(),
+            r#"{"type":"presence","online":false,"user_id":8}"#.into(),
+            r#"{"type":"read","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","user_id":7,"seq":3}"#.into(),
+            r#"{"type":"error","code":"not_found","message":"","client_id":null}"#.into(),
+            r#"{"type":"pong"}"#.into(),
+        ];
+        for text in frames {
+            let expected: ServerMsg = serde_json::from_str(&text).unwrap();
+            assert_eq!(read_frame(&text), Some(Frame::Other(expected)), "{text}");
+        }
+    }
+
+    #[test]
+    fn ready_unknown_and_broken_frames() {
+        let ready = r#"{"type":"ready","user":{"id":7,"display_name":"Ana","photo_url":null,"email":"a@b.co"},"protocol":1}"#;
+        assert_eq!(read_frame(ready), Some(Frame::Ready));
+        assert_eq!(read_frame(r#"{"type":"shout","loud":true}"#), None);
+        assert_eq!(read_frame(r#"{"type":"message"}"#), None);
+        assert_eq!(read_frame("not json"), None);
+    }
 }

@@ -54,7 +54,7 @@ fn Navbar(chat: Chat) -> impl IntoView {
 fn Search(chat: Chat) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<User>::new());
-    let results = Resource::new(
+    let results = crate::resource::load(
         move || query.get(),
         |q| async move {
             if q.trim().is_empty() {

@@ -40,12 +40,14 @@ pub async fn upload_image(
 
     let body = xhr.response_text().ok().flatten().unwrap_or_default();
     match xhr.status().unwrap_or(0) {
-        201 => serde_json::from_str::<shared::UploadResponse>(&body)
+        201 => serde_json::from_slice::<shared::UploadResponse>(body.as_bytes())
             .map(|r| r.url)
             .map_err(|_| "The server's answer could not be read.".to_string()),
         0 => Err("Could not reach the server to upload the image.".into()),
-        _ => Err(serde_json::from_str::<shared::ErrorResponse>(&body)
-            .map(|e| e.error.message)
-            .unwrap_or_else(|_| "The image could not be uploaded.".into())),
+        _ => Err(
+            serde_json::from_slice::<shared::ErrorResponse>(body.as_bytes())
+                .map(|e| e.error.message)
+                .unwrap_or_else(|_| "The image could not be uploaded.".into()),
+        ),
     }
 }

@@ -18,7 +18,7 @@ pub fn Home() -> impl IntoView {
 
 #[component]
 fn ChatScreen(me: Me) -> impl IntoView {
-    let conversations = Resource::new(|| (), |_| crate::api::conversations());
+    let conversations = crate::resource::load(|| (), |_| crate::api::conversations());
     view! {
         <Suspense>
             {SyncHydrate(move || {

@@ -1,0 +1,45 @@
+//! Resources whose server-rendered values the browser reads from bytes, as it reads
+//! server-function answers: serde_json then compiles one reader per type into the WASM instead
+//! of two (Leptos's default codec reads from `&str`, server functions from `&[u8]`).
+
+use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::future::Future;
+
+pub struct JsonBytes;
+
+impl<T: Serialize> Encoder<T> for JsonBytes {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, Self::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: DeserializeOwned> Decoder<T> for JsonBytes {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, Self::Error> {
+        serde_json::from_slice(text.as_bytes())
+    }
+}
+
+pub type Loaded<T> = Resource<T, JsonBytes>;
+
+/// `Resource::new`, with the codec above.
+#[track_caller]
+pub fn load<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Loaded<T>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}

@@ -48,6 +48,24 @@ impl Store for PgStore {
         user_record(&row)
     }
 
+    async fn create_users(&self, users: &[NewUser]) -> DbResult<u64> {
+        let column = |f: fn(&NewUser) -> String| users.iter().map(f).collect::<Vec<String>>();
+        let added = sqlx::query(
+            "INSERT INTO users (email, email_key, display_name, name_key, password_hash)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+             ON CONFLICT (email_key) DO NOTHING",
+        )
+        .bind(column(|u| u.email.clone()))
+        .bind(column(|u| shared::validate::email_key(&u.email)))
+        .bind(column(|u| u.display_name.clone()))
+        .bind(column(|u| shared::validate::search_key(&u.display_name)))
+        .bind(column(|u| u.password_hash.0.clone()))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(added)
+    }
+
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>> {
         let row = sqlx::query("SELECT id, email, display_name, photo_url, password_hash FROM users WHERE email_key = $1")
             .bind(shared::validate::email_key(email))

@@ -34,6 +34,7 @@ impl SqliteStore {
             write,
             read,
             messages,
+            members: Default::default(),
         })
     }
 

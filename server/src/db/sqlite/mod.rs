@@ -20,12 +20,14 @@ pub struct SqliteStore {
     read: SqlitePool,
     /// New messages, committed in groups by the writer connection.
     messages: Batcher<NewMessage, (Message, Created)>,
+    members: members::MemberCache,
 }
 
 const MESSAGE_COLUMNS: &str =
     "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
 
 mod load;
+mod members;
 mod rows;
 mod send;
 
@@ -317,15 +319,22 @@ impl Store for SqliteStore {
     }
 
     async fn member_ids(&self, id: ConversationId) -> DbResult<Vec<UserId>> {
+        let generation = match self.members.get(id) {
+            Ok(members) => return Ok(members),
+            Err(generation) => generation,
+        };
         let rows = sqlx::query(
             "SELECT user_id FROM user_conversations WHERE conversation_id = ?1 ORDER BY user_id",
         )
         .bind(id.to_string())
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
+        let members = rows
+            .iter()
             .map(|r| Ok(UserId(r.try_get("user_id")?)))
-            .collect()
+            .collect::<DbResult<Vec<_>>>()?;
+        self.members.remember(id, &members, generation);
+        Ok(members)
     }
 
     async fn leave(&self, id: ConversationId, user: UserId) -> DbResult<()> {
@@ -342,11 +351,15 @@ impl Store for SqliteStore {
             Some("direct") => return Err(DbError::Conflict("conversations.direct")),
             Some(_) => {}
         }
-        sqlx::query("DELETE FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2")
-            .bind(id.to_string())
-            .bind(user.0)
-            .execute(&self.write)
-            .await?;
+        let left =
+            sqlx::query("DELETE FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2")
+                .bind(id.to_string())
+                .bind(user.0)
+                .execute(&self.write)
+                .await;
+        // Forgotten even when the delete failed: whether it took effect is unknown.
+        self.members.forget(id);
+        left?;
         Ok(())
     }
 

@@ -42,10 +42,39 @@ async fn insert_all(write: &SqlitePool, batch: &[NewMessage]) -> DbResult<Vec<Se
     Ok(results)
 }
 
+/// One trip to the writer thread per message: bump the conversation's seq (only for a member,
+/// and only for a client_id not used yet), insert the message with it, and mark it read by its
+/// sender. `changes()` tells each statement whether the one before it took effect.
+const SEND: &str = "
+    UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?7
+     WHERE id = ?2
+       AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ?2 AND user_id = ?3)
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ?3 AND client_id = ?4);
+    INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at)
+     SELECT ?1, ?2, last_seq, ?3, ?4, ?5, ?6, ?7 FROM conversations WHERE id = ?2 AND changes() = 1
+     RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at;
+    UPDATE user_conversations SET read_seq = (SELECT last_seq FROM conversations WHERE id = ?2)
+     WHERE conversation_id = ?2 AND user_id = ?3 AND changes() = 1";
+
 async fn insert_one(
     tx: &mut Transaction<'_, Sqlite>,
     new: &NewMessage,
 ) -> DbResult<(Message, Created)> {
+    // All three statements must run, so every row is fetched (there is at most one).
+    let rows = sqlx::query(SEND)
+        .bind(Uuid::new_v4().to_string())
+        .bind(new.conversation_id.to_string())
+        .bind(new.sender_id.0)
+        .bind(new.client_id.to_string())
+        .bind(&new.text)
+        .bind(&new.img)
+        .bind(now().0)
+        .fetch_all(&mut **tx)
+        .await?;
+    if let Some(row) = rows.first() {
+        return Ok((message(row)?, Created::New));
+    }
+    // Nothing inserted: the client_id was used already, or the sender is not a member.
     let existing = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ?1 AND client_id = ?2"
     ))
@@ -53,43 +82,8 @@ async fn insert_one(
     .bind(new.client_id.to_string())
     .fetch_optional(&mut **tx)
     .await?;
-    if let Some(row) = existing {
-        return Ok((message(&row)?, Created::Existing));
+    match existing {
+        Some(row) => Ok((message(&row)?, Created::Existing)),
+        None => Err(DbError::NotFound),
     }
-    let at = now().0;
-    // Only a member's row matches, so a stranger's send changes nothing.
-    let seq: Option<i64> = sqlx::query_scalar(
-        "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?2
-         WHERE id = ?1 AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?3)
-         RETURNING last_seq",
-    )
-    .bind(new.conversation_id.to_string())
-    .bind(at)
-    .bind(new.sender_id.0)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let seq = seq.ok_or(DbError::NotFound)?;
-    let row = sqlx::query(&format!(
-        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING {MESSAGE_COLUMNS}"
-    ))
-    .bind(Uuid::new_v4().to_string())
-    .bind(new.conversation_id.to_string())
-    .bind(seq)
-    .bind(new.sender_id.0)
-    .bind(new.client_id.to_string())
-    .bind(&new.text)
-    .bind(&new.img)
-    .bind(at)
-    .fetch_one(&mut **tx)
-    .await?;
-    // The sender has read what they wrote.
-    sqlx::query(
-        "UPDATE user_conversations SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-    )
-    .bind(new.conversation_id.to_string())
-    .bind(new.sender_id.0)
-    .bind(seq)
-    .execute(&mut **tx)
-    .await?;
-    Ok((message(&row)?, Created::New))
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod batching;
 mod bench;
 mod conversations;
 mod health;

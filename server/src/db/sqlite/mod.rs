@@ -351,12 +351,13 @@ impl Store for SqliteStore {
             Some("direct") => return Err(DbError::Conflict("conversations.direct")),
             Some(_) => {}
         }
-        let left =
-            sqlx::query("DELETE FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2")
-                .bind(id.to_string())
-                .bind(user.0)
-                .execute(&self.write)
-                .await;
+        let left = sqlx::query(
+            "DELETE FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .execute(&self.write)
+        .await;
         // Forgotten even when the delete failed: whether it took effect is unknown.
         self.members.forget(id);
         left?;

@@ -294,6 +294,8 @@ async fn seed(args: &Args, api: &Api, people: &[users::Person]) -> Result<u64> {
     eprintln!("seeding {count} users for search...");
     let status = tokio::process::Command::new(bin)
         .args(["seed-users", &count.to_string()])
+        // Its report goes with our progress lines, not into the results.
+        .stdout(std::process::Stdio::from(std::io::stderr()))
         .status()
         .await?;
     if !status.success() {

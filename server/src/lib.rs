@@ -10,6 +10,7 @@ pub mod error;
 pub mod fanout;
 pub mod images;
 pub mod limits;
+pub mod memory;
 pub mod messaging;
 pub mod routes;
 pub mod secret;

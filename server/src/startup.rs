@@ -109,6 +109,7 @@ impl Application {
         if let Some(bus) = bus {
             tokio::spawn(fanout::listen(state.clone(), bus));
         }
+        crate::memory::spawn_trimmer(state.hub.clone());
         Ok(Application { listener, state })
     }
 

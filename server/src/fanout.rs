@@ -8,6 +8,7 @@ use crate::ws::hub::{ConnId, Hub};
 use serde::{Deserialize, Serialize};
 use shared::ws::ServerMsg;
 use shared::{Conversation, ConversationId, Message, UserId};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -40,14 +41,20 @@ enum Event {
 #[derive(Debug, Serialize, Deserialize)]
 struct Envelope {
     origin: Uuid,
+    /// Counts this process's events, so that no two payloads are equal.
+    n: u64,
     #[serde(flatten)]
     event: Event,
 }
+
+/// Events published with one statement at most.
+const PUBLISH_BATCH: usize = 64;
 
 pub struct Fanout {
     hub: Arc<Hub>,
     /// This process, so it can ignore its own notifications.
     pub origin: Uuid,
+    sent: AtomicU64,
     /// Notifications for the other processes, published in order by one task.
     outbox: Option<mpsc::UnboundedSender<String>>,
 }
@@ -57,6 +64,7 @@ impl Fanout {
         Fanout {
             hub,
             origin: Uuid::new_v4(),
+            sent: AtomicU64::new(0),
             outbox: None,
         }
     }
@@ -65,15 +73,18 @@ impl Fanout {
     pub fn shared(hub: Arc<Hub>, bus: Arc<PgBus>) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
         tokio::spawn(async move {
-            while let Some(payload) = rx.recv().await {
-                if let Err(e) = bus.notify(&payload).await {
+            let mut payloads = Vec::with_capacity(PUBLISH_BATCH);
+            while rx.recv_many(&mut payloads, PUBLISH_BATCH).await > 0 {
+                if let Err(e) = bus.notify(&payloads).await {
                     tracing::warn!(error = %e, "could not notify the other server processes");
                 }
+                payloads.clear();
             }
         });
         Fanout {
             hub,
             origin: Uuid::new_v4(),
+            sent: AtomicU64::new(0),
             outbox: Some(tx),
         }
     }
@@ -82,6 +93,7 @@ impl Fanout {
         let Some(outbox) = &self.outbox else { return };
         let payload = serde_json::to_string(&Envelope {
             origin: self.origin,
+            n: self.sent.fetch_add(1, Ordering::Relaxed),
             event,
         })
         .expect("events serialise");

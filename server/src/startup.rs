@@ -12,6 +12,7 @@ use crate::state::{AppState, Shutdown};
 use crate::ws::hub::Hub;
 use crate::{auth, routes, secret, site, ws};
 use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -108,6 +109,7 @@ impl Application {
         if let Some(bus) = bus {
             tokio::spawn(fanout::listen(state.clone(), bus));
         }
+        crate::memory::spawn_trimmer(state.hub.clone());
         Ok(Application { listener, state })
     }
 
@@ -135,6 +137,13 @@ impl Application {
             listener.local_addr()?,
             state.db.backend()
         );
+        // Chat frames are small: without TCP_NODELAY, Nagle's algorithm holds a reply until the
+        // client's delayed ACK (40 ms) whenever earlier frames are still unacknowledged.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(
             listener,
             router(state).into_make_service_with_connect_info::<SocketAddr>(),

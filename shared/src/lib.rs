@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod ids;
+pub mod seed;
 pub mod time;
 pub mod validate;
 pub mod ws;

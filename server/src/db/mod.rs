@@ -1,6 +1,7 @@
 //! Storage: the one interface the rest of the server uses, with a SQLite and a PostgreSQL
 //! implementation. No SQL lives outside this module.
 
+mod batch;
 pub mod notify;
 mod postgres;
 mod sqlite;
@@ -28,6 +29,9 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The storage task is gone (the server is stopping).
+    #[error("storage stopped")]
+    Stopped,
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -118,6 +122,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// `Conflict("users.email")` when the email (in any case) is taken.
     async fn create_user(&self, new: NewUser) -> DbResult<UserRecord>;
+    /// Adds those of `users` whose email is not taken yet, in one transaction; returns how
+    /// many it added. For `server seed-users`.
+    async fn create_users(&self, users: &[NewUser]) -> DbResult<u64>;
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>>;
     async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>>;
     /// Those of `ids` that exist, in no particular order.

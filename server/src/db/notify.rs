@@ -24,10 +24,13 @@ impl PgBus {
         Ok(PgBus { pool })
     }
 
-    pub async fn notify(&self, payload: &str) -> DbResult<()> {
-        sqlx::query("SELECT pg_notify($1, $2)")
+    /// Publishes the payloads in order, in one statement: under load, one round trip carries
+    /// many events. (PostgreSQL drops repeats of one payload within a transaction, so payloads
+    /// must differ.)
+    pub async fn notify(&self, payloads: &[String]) -> DbResult<()> {
+        sqlx::query("SELECT pg_notify($1, payload) FROM UNNEST($2::text[]) WITH ORDINALITY AS p (payload, n) ORDER BY n")
             .bind(CHANNEL)
-            .bind(payload)
+            .bind(payloads)
             .execute(&self.pool)
             .await?;
         Ok(())

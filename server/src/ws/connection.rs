@@ -82,24 +82,28 @@ impl Connection {
         let mut ping =
             tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
         let mut last_heard = Instant::now();
+        // A hub event taken from the queue while writing a run of frames, not yet handled.
+        let mut pending: Option<Outbound> = None;
         loop {
-            let next = tokio::select! {
+            let next = if let Some(queued) = pending.take() {
+                outbound_step(Some(queued))
+            } else {
+                tokio::select! {
                 incoming = stream.next() => {
                     let Some(Ok(message)) = incoming else { return "client left" };
                     last_heard = Instant::now();
                     match message {
                         Message::Text(text) => self.on_text(&text).await,
                         Message::Binary(_) => Step::Reply(frames::error("unsupported", "Send JSON text frames.", None)),
-                        Message::Close(_) => return "client left",
+                        Message::Close(_) => {
+                            // Send the Close reply tungstenite queued: the handshake completes.
+                            let _ = tokio::time::timeout(CLOSE_WAIT, sink.close()).await;
+                            return "client left";
+                        }
                         Message::Ping(_) | Message::Pong(_) => Step::Nothing,
                     }
                 }
-                queued = outbound.recv() => match queued {
-                    Some(Outbound::Frame(frame)) => Step::Send(frame),
-                    Some(Outbound::Close(code, reason)) => Step::Close(code, reason),
-                    // Let go by the hub: too slow to keep up.
-                    None => Step::Close(CLOSE_TRY_AGAIN, "too slow; reconnect and catch up"),
-                },
+                queued = outbound.recv() => outbound_step(queued),
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
                         Step::Close(CLOSE_POLICY, "idle")
@@ -108,10 +112,11 @@ impl Connection {
                     }
                 }
                 _ = &mut stopping => Step::Close(CLOSE_GOING_AWAY, "server shutting down"),
+                }
             };
             let result = match next {
                 Step::Nothing => Ok(()),
-                Step::Send(frame) => write(&mut sink, Message::Text(frame)).await,
+                Step::Send(frame) => write_run(&mut sink, frame, &mut outbound, &mut pending).await,
                 Step::Reply(msg) => write(&mut sink, Message::Text(serialize(&msg))).await,
                 Step::Replies(msgs) => {
                     let mut result = Ok(());
@@ -181,6 +186,49 @@ pub enum Step {
     Replies(Vec<ServerMsg>),
     Ping,
     Close(u16, &'static str),
+}
+
+fn outbound_step(queued: Option<Outbound>) -> Step {
+    match queued {
+        Some(Outbound::Frame(frame)) => Step::Send(frame),
+        Some(Outbound::Close(code, reason)) => Step::Close(code, reason),
+        // Let go by the hub: too slow to keep up.
+        None => Step::Close(CLOSE_TRY_AGAIN, "too slow; reconnect and catch up"),
+    }
+}
+
+/// Frames written with one flush at most: under load, one system call carries many.
+const RUN: usize = 64;
+
+/// Writes `first` and the frames already queued behind it, then flushes once. A close found in
+/// the queue is left in `pending`.
+async fn write_run<S>(
+    sink: &mut S,
+    first: Utf8Bytes,
+    outbound: &mut mpsc::Receiver<Outbound>,
+    pending: &mut Option<Outbound>,
+) -> Result<(), ()>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    tokio::time::timeout(WRITE_TIMEOUT, async {
+        sink.feed(Message::Text(first)).await.map_err(drop)?;
+        for _ in 1..RUN {
+            match outbound.try_recv() {
+                Ok(Outbound::Frame(frame)) => {
+                    sink.feed(Message::Text(frame)).await.map_err(drop)?
+                }
+                Ok(other) => {
+                    *pending = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        sink.flush().await.map_err(drop)
+    })
+    .await
+    .map_err(drop)?
 }
 
 async fn write<S>(sink: &mut S, message: Message) -> Result<(), ()>

@@ -7,7 +7,7 @@ use axum::extract::ws::Utf8Bytes;
 use shared::ws::ServerMsg;
 use shared::UserId;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, Notify};
 use uuid::Uuid;
@@ -47,6 +47,9 @@ pub struct Hub {
     users: Mutex<HashMap<UserId, Vec<Conn>>>,
     next_id: AtomicU64,
     changed: Notify,
+    open: AtomicUsize,
+    /// The most connections open at once since `take_peak` last ran.
+    peak: AtomicUsize,
 }
 
 /// Keeps a connection registered while it lives; dropping it (however the task ends)
@@ -97,6 +100,8 @@ impl Hub {
             tx: Some(tx),
         });
         drop(users);
+        let open = self.open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(open, Ordering::Relaxed);
         let registration = Registration {
             hub: self.clone(),
             user,
@@ -115,6 +120,9 @@ impl Hub {
         };
         let before = conns.len();
         conns.retain(|c| c.id != id);
+        if conns.len() < before {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+        }
         let last = before > 0 && conns.is_empty();
         if conns.is_empty() {
             users.remove(&user);
@@ -128,8 +136,14 @@ impl Hub {
         self.lock().contains_key(&user)
     }
 
+    /// The high point since the last call, and starts counting anew from now.
+    pub fn take_peak(&self) -> usize {
+        let open = self.connection_count();
+        self.peak.swap(open, Ordering::Relaxed).max(open)
+    }
+
     pub fn connection_count(&self) -> usize {
-        self.lock().values().map(Vec::len).sum()
+        self.open.load(Ordering::Relaxed)
     }
 
     /// Queues `msg` for every open connection of `users`, except `skip`.
@@ -209,6 +223,19 @@ mod tests {
         assert!(rx1.try_recv().is_err());
         assert!(matches!(rx2.try_recv(), Ok(Outbound::Frame(_))));
         assert!(matches!(rx3.try_recv(), Ok(Outbound::Frame(_))));
+    }
+
+    #[tokio::test]
+    async fn counts_open_connections_and_their_high_point() {
+        let hub = Arc::new(Hub::default());
+        let regs: Vec<_> = (0..3)
+            .map(|n| hub.register(UserId(n % 2), Uuid::new_v4()))
+            .collect();
+        assert_eq!(hub.connection_count(), 3);
+        drop(regs);
+        assert_eq!(hub.connection_count(), 0);
+        assert_eq!(hub.take_peak(), 3);
+        assert_eq!(hub.take_peak(), 0);
     }
 
     #[tokio::test]

@@ -37,7 +37,8 @@ async fn upgrade(
         upgrade.map_err(|_| AppError::BadRequest("Connect with a WebSocket upgrade.".into()))?;
     Ok(upgrade
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        // Frames gather up to this before a write; a flush sends them at once anyway.
+        .write_buffer_size(8 * 1024)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)

@@ -4,6 +4,8 @@
 mod helpers;
 
 mod auth;
+mod batching;
+mod bench;
 mod conversations;
 mod health;
 mod process;

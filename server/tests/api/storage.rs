@@ -8,11 +8,11 @@ use uuid::Uuid;
 
 /// A store on a fresh database of the given backend; the database lives as long as the value.
 pub struct Fixture {
-    db: Db,
+    pub db: Db,
     _database: TestDatabase,
 }
 
-async fn store(backend: Backend) -> Fixture {
+pub async fn store(backend: Backend) -> Fixture {
     let (db, database) = fresh_store(backend).await;
     Fixture {
         db,

@@ -11,7 +11,15 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        let messages = (0..send::LANES)
+            .map(|_| {
+                let pool = pool.clone();
+                Batcher::spawn(send::BATCH, move |batch| {
+                    send::insert_messages(pool.clone(), batch)
+                })
+            })
+            .collect();
+        Ok(PgStore { pool, messages })
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -2,6 +2,7 @@
 //! Native UUID and TIMESTAMPTZ columns; concurrent senders in one conversation are ordered by the
 //! row lock that raising `last_seq` takes.
 
+use super::batch::Batcher;
 use super::*;
 use chrono::{DateTime, Utc};
 use rows::*;
@@ -12,6 +13,8 @@ use std::time::Duration;
 
 pub struct PgStore {
     pool: PgPool,
+    /// New messages, committed in groups, in lanes by conversation.
+    messages: Vec<Batcher<NewMessage, (Message, Created)>>,
 }
 
 const MESSAGE_COLUMNS: &str =
@@ -19,6 +22,7 @@ const MESSAGE_COLUMNS: &str =
 
 mod load;
 mod rows;
+mod send;
 
 #[async_trait]
 impl Store for PgStore {
@@ -46,6 +50,24 @@ impl Store for PgStore {
         .await
         .map_err(|e| unique_violation(e, "users.email"))?;
         user_record(&row)
+    }
+
+    async fn create_users(&self, users: &[NewUser]) -> DbResult<u64> {
+        let column = |f: fn(&NewUser) -> String| users.iter().map(f).collect::<Vec<String>>();
+        let added = sqlx::query(
+            "INSERT INTO users (email, email_key, display_name, name_key, password_hash)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+             ON CONFLICT (email_key) DO NOTHING",
+        )
+        .bind(column(|u| u.email.clone()))
+        .bind(column(|u| shared::validate::email_key(&u.email)))
+        .bind(column(|u| u.display_name.clone()))
+        .bind(column(|u| shared::validate::search_key(&u.display_name)))
+        .bind(column(|u| u.password_hash.0.clone()))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(added)
     }
 
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>> {
@@ -313,61 +335,10 @@ impl Store for PgStore {
     }
 
     async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
-        let existing = || async {
-            let row = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_id = $2"
-            ))
-            .bind(new.sender_id.0)
-            .bind(new.client_id)
-            .fetch_optional(&self.pool)
-            .await?;
-            row.as_ref().map(message).transpose()
-        };
-        if let Some(first) = existing().await? {
-            return Ok((first, Created::Existing));
-        }
-        let mut tx = self.pool.begin().await?;
-        // Only a member's row matches, so a stranger's send changes nothing.
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
-             WHERE id = $1 AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = $1 AND user_id = $2)
-             RETURNING last_seq",
-        )
-        .bind(new.conversation_id.0)
-        .bind(new.sender_id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let seq = seq.ok_or(DbError::NotFound)?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-             ON CONFLICT (sender_id, client_id) DO NOTHING
-             RETURNING {MESSAGE_COLUMNS}"
-        ))
-        .bind(Uuid::new_v4())
-        .bind(new.conversation_id.0)
-        .bind(seq)
-        .bind(new.sender_id.0)
-        .bind(new.client_id)
-        .bind(&new.text)
-        .bind(&new.img)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            // The same client_id committed meanwhile: roll back (and with it the seq) and answer
-            // with the first message.
-            tx.rollback().await?;
-            let first = existing().await?.ok_or(DbError::NotFound)?;
-            return Ok((first, Created::Existing));
-        };
-        // The sender has read what they wrote.
-        sqlx::query("UPDATE user_conversations SET read_seq = $3 WHERE conversation_id = $1 AND user_id = $2")
-            .bind(new.conversation_id.0)
-            .bind(new.sender_id.0)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok((message(&row)?, Created::New))
+        // One lane per conversation, so its messages keep their order and lanes never wait
+        // on each other's row locks.
+        let lane = new.conversation_id.0.as_u128() as usize % self.messages.len();
+        self.messages[lane].submit(new).await
     }
 
     async fn messages(

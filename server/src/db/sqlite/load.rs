@@ -26,7 +26,16 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { write, read })
+        let messages = Batcher::spawn(send::BATCH, {
+            let write = write.clone();
+            move |batch| send::insert_messages(write.clone(), batch)
+        });
+        Ok(SqliteStore {
+            write,
+            read,
+            messages,
+            members: Default::default(),
+        })
     }
 
     async fn members(

@@ -5,6 +5,7 @@
 //! `synchronous=FULL` makes every commit durable before it returns: an acknowledged message
 //! survives a power cut, not only a crash, at the price of one fsync per commit.
 
+use super::batch::Batcher;
 use super::*;
 use rows::*;
 use sqlx::sqlite::{
@@ -17,13 +18,18 @@ use std::time::Duration;
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
+    /// New messages, committed in groups by the writer connection.
+    messages: Batcher<NewMessage, (Message, Created)>,
+    members: members::MemberCache,
 }
 
 const MESSAGE_COLUMNS: &str =
     "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
 
 mod load;
+mod members;
 mod rows;
+mod send;
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -52,6 +58,28 @@ impl Store for SqliteStore {
         .await
         .map_err(|e| unique_violation(e, "users.email"))?;
         user_record(&row)
+    }
+
+    async fn create_users(&self, users: &[NewUser]) -> DbResult<u64> {
+        let mut tx = self.write.begin().await?;
+        let mut added = 0;
+        for new in users {
+            added += sqlx::query(
+                "INSERT INTO users (email, email_key, display_name, name_key, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (email_key) DO NOTHING",
+            )
+            .bind(&new.email)
+            .bind(shared::validate::email_key(&new.email))
+            .bind(&new.display_name)
+            .bind(shared::validate::search_key(&new.display_name))
+            .bind(&new.password_hash.0)
+            .bind(now().0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
     }
 
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>> {
@@ -291,15 +319,22 @@ impl Store for SqliteStore {
     }
 
     async fn member_ids(&self, id: ConversationId) -> DbResult<Vec<UserId>> {
+        let generation = match self.members.get(id) {
+            Ok(members) => return Ok(members),
+            Err(generation) => generation,
+        };
         let rows = sqlx::query(
             "SELECT user_id FROM user_conversations WHERE conversation_id = ?1 ORDER BY user_id",
         )
         .bind(id.to_string())
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
+        let members = rows
+            .iter()
             .map(|r| Ok(UserId(r.try_get("user_id")?)))
-            .collect()
+            .collect::<DbResult<Vec<_>>>()?;
+        self.members.remember(id, &members, generation);
+        Ok(members)
     }
 
     async fn leave(&self, id: ConversationId, user: UserId) -> DbResult<()> {
@@ -316,11 +351,16 @@ impl Store for SqliteStore {
             Some("direct") => return Err(DbError::Conflict("conversations.direct")),
             Some(_) => {}
         }
-        sqlx::query("DELETE FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2")
-            .bind(id.to_string())
-            .bind(user.0)
-            .execute(&self.write)
-            .await?;
+        let left = sqlx::query(
+            "DELETE FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?2",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .execute(&self.write)
+        .await;
+        // Forgotten even when the delete failed: whether it took effect is unknown.
+        self.members.forget(id);
+        left?;
         Ok(())
     }
 
@@ -348,52 +388,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
-        let mut tx = self.write.begin().await?;
-        let existing = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ?1 AND client_id = ?2"
-        ))
-        .bind(new.sender_id.0)
-        .bind(new.client_id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = existing {
-            return Ok((message(&row)?, Created::Existing));
-        }
-        let at = now().0;
-        // Only a member's row matches, so a stranger's send changes nothing.
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?2
-             WHERE id = ?1 AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ?1 AND user_id = ?3)
-             RETURNING last_seq",
-        )
-        .bind(new.conversation_id.to_string())
-        .bind(at)
-        .bind(new.sender_id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let seq = seq.ok_or(DbError::NotFound)?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING {MESSAGE_COLUMNS}"
-        ))
-        .bind(Uuid::new_v4().to_string())
-        .bind(new.conversation_id.to_string())
-        .bind(seq)
-        .bind(new.sender_id.0)
-        .bind(new.client_id.to_string())
-        .bind(&new.text)
-        .bind(&new.img)
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await?;
-        // The sender has read what they wrote.
-        sqlx::query("UPDATE user_conversations SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2")
-            .bind(new.conversation_id.to_string())
-            .bind(new.sender_id.0)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok((message(&row)?, Created::New))
+        self.messages.submit(new).await
     }
 
     async fn messages(

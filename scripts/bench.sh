@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every load-generator scenario against a release server, on SQLite and on PostgreSQL, and
+# keeps each result as JSON in target/bench/. The figures are reported, not judged: see
+# docs/BENCHMARKS.md for what they mean and the latest ones.
+#
+#   bash scripts/bench.sh [sqlite|postgres ...] [-- extra loadgen options]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/letuschat/target}"
+PG_ADMIN="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PORT="${BENCH_PORT:-3900}"
+
+databases=() extra=()
+while (($#)); do
+  case "$1" in
+    --) shift; extra=("$@"); break ;;
+    *) databases+=("$1"); shift ;;
+  esac
+done
+((${#databases[@]})) || databases=(sqlite postgres)
+
+cargo build --release -p server -p loadgen
+BIN="$CARGO_TARGET_DIR/release"
+OUT="$ROOT/target/bench"
+mkdir -p "$OUT"
+
+for db in "${databases[@]}"; do
+  work="$(mktemp -d)"
+  case "$db" in
+    sqlite) unset DATABASE_URL ;;
+    postgres)
+      psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS letuschat_bench" -c "CREATE DATABASE letuschat_bench"
+      export DATABASE_URL="${PG_ADMIN%/*}/letuschat_bench" ;;
+    *) echo "unknown database $db (sqlite or postgres)" >&2; exit 2 ;;
+  esac
+  echo "== $db (server and load generator in $work)" >&2
+  # Run from one folder: `seed-users` must find the server's SQLite file.
+  (cd "$work" && LETUSCHAT_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" \
+    RUST_LOG=warn exec "$BIN/server" >server.log 2>&1) &
+  server=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  status=0
+  (cd "$work" && "$BIN/loadgen" --url "http://127.0.0.1:$PORT" --json all "${extra[@]}") \
+    >"$OUT/$db.json" || status=$?
+  kill "$server"; wait "$server" || true
+  echo "$db: $(cat "$OUT/$db.json")" >&2
+  rm -rf "$work"
+  ((status == 0)) || { echo "loadgen failed on $db (exit $status)" >&2; exit "$status"; }
+done

@@ -1,0 +1,178 @@
+//! Storing messages (PostgreSQL). Messages waiting together are stored by one statement and
+//! share its commit (one WAL flush); a few lanes run side by side.
+
+use super::*;
+use sqlx::{Postgres, Transaction};
+use std::collections::{HashMap, HashSet};
+
+/// At most this many messages share a commit.
+pub const BATCH: usize = 128;
+/// Batches committing at once (each holds one pooled connection while it runs).
+pub const LANES: usize = 4;
+
+type Sent = DbResult<(Message, Created)>;
+
+/// One answer per message, in order. When anything but a refusal fails, the batch is rolled back
+/// and each message is stored alone, so that one bad write cannot fail its neighbours.
+pub async fn insert_messages(pool: PgPool, batch: Vec<NewMessage>) -> Vec<Sent> {
+    if let Ok(results) = insert_all(&pool, &batch).await {
+        return results;
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for new in batch {
+        results.push(insert_alone(&pool, new).await);
+    }
+    results
+}
+
+/// Stores a whole batch in one round trip: keeps members' messages with unused client_ids
+/// (the first of any repeats), raises each conversation's seq by how many it gets, numbers them
+/// in arrival order, inserts them and marks them read by their senders.
+const SEND_ALL: &str = "
+    WITH input AS (
+        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[])
+            WITH ORDINALITY AS t (id, conversation_id, sender_id, client_id, text, img, ord)
+    ), fresh AS (
+        SELECT DISTINCT ON (i.sender_id, i.client_id) i.* FROM input i
+         WHERE EXISTS (SELECT 1 FROM user_conversations u
+                        WHERE u.conversation_id = i.conversation_id AND u.user_id = i.sender_id)
+           AND NOT EXISTS (SELECT 1 FROM messages m
+                            WHERE m.sender_id = i.sender_id AND m.client_id = i.client_id)
+         ORDER BY i.sender_id, i.client_id, i.ord
+    ), counted AS (
+        SELECT conversation_id, count(*) AS n FROM fresh GROUP BY conversation_id
+    ), bump AS (
+        UPDATE conversations c SET last_seq = c.last_seq + counted.n, updated_at = now()
+          FROM counted WHERE c.id = counted.conversation_id
+        RETURNING c.id, c.last_seq - counted.n AS base
+    ), numbered AS (
+        SELECT f.*, b.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS seq
+          FROM fresh f JOIN bump b ON b.id = f.conversation_id
+    ), inserted AS (
+        INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at)
+        SELECT id, conversation_id, seq, sender_id, client_id, text, img, now() FROM numbered
+        ON CONFLICT (sender_id, client_id) DO NOTHING
+        RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at
+    ), seen AS (
+        UPDATE user_conversations u SET read_seq = s.seq
+          FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM inserted GROUP BY 1, 2) s
+         WHERE u.conversation_id = s.conversation_id AND u.user_id = s.sender_id
+    )
+    SELECT (SELECT count(*) FROM numbered) AS planned, inserted.* FROM inserted";
+
+async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> {
+    let column = |f: fn(&NewMessage) -> Uuid| batch.iter().map(f).collect::<Vec<Uuid>>();
+    let mut tx = pool.begin().await?;
+    let rows = sqlx::query(SEND_ALL)
+        .bind(batch.iter().map(|_| Uuid::new_v4()).collect::<Vec<_>>())
+        .bind(column(|m| m.conversation_id.0))
+        .bind(batch.iter().map(|m| m.sender_id.0).collect::<Vec<_>>())
+        .bind(column(|m| m.client_id))
+        .bind(batch.iter().map(|m| m.text.clone()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.img.clone()).collect::<Vec<_>>())
+        .fetch_all(&mut *tx)
+        .await?;
+    if let Some(first) = rows.first() {
+        // Another transaction stored one of these client_ids after the check: the seq taken
+        // for it would leave a gap, so roll back and store message by message.
+        if first.try_get::<i64, _>("planned")? != rows.len() as i64 {
+            return Err(DbError::Conflict("messages.client_id"));
+        }
+    }
+    let mut stored: HashMap<(i64, Uuid), Message> = HashMap::new();
+    for row in &rows {
+        let message = message(row)?;
+        stored.insert((message.sender_id.0, message.client_id), message);
+    }
+    let mut claimed = HashSet::new();
+    let mut results = Vec::with_capacity(batch.len());
+    for new in batch {
+        let key = (new.sender_id.0, new.client_id);
+        results.push(match stored.get(&key) {
+            // A repeat later in the same batch gets the first one's message.
+            Some(message) if claimed.insert(key) => Ok((message.clone(), Created::New)),
+            Some(message) => Ok((message.clone(), Created::Existing)),
+            None => existing(&mut tx, new).await,
+        });
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// For a message the batch did not store: the client_id was used before, or the sender is not
+/// a member.
+async fn existing(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> Sent {
+    let row = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_id = $2"
+    ))
+    .bind(new.sender_id.0)
+    .bind(new.client_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        Some(row) => Ok((message(&row)?, Created::Existing)),
+        None => Err(DbError::NotFound),
+    }
+}
+
+/// The careful path for one message: checks first, and rolls back if the same client_id
+/// commits meanwhile.
+async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
+    let existing = || async {
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_id = $2"
+        ))
+        .bind(new.sender_id.0)
+        .bind(new.client_id)
+        .fetch_optional(pool)
+        .await?;
+        row.as_ref().map(message).transpose()
+    };
+    if let Some(first) = existing().await? {
+        return Ok((first, Created::Existing));
+    }
+    let mut tx = pool.begin().await?;
+    // Only a member's row matches, so a stranger's send changes nothing.
+    let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = $1 AND user_id = $2)
+             RETURNING last_seq",
+        )
+        .bind(new.conversation_id.0)
+        .bind(new.sender_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let seq = seq.ok_or(DbError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+             ON CONFLICT (sender_id, client_id) DO NOTHING
+             RETURNING {MESSAGE_COLUMNS}"
+    ))
+    .bind(Uuid::new_v4())
+    .bind(new.conversation_id.0)
+    .bind(seq)
+    .bind(new.sender_id.0)
+    .bind(new.client_id)
+    .bind(&new.text)
+    .bind(&new.img)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        // The same client_id committed meanwhile: roll back (and with it the seq) and answer
+        // with the first message.
+        tx.rollback().await?;
+        let first = existing().await?.ok_or(DbError::NotFound)?;
+        return Ok((first, Created::Existing));
+    };
+    // The sender has read what they wrote.
+    sqlx::query(
+        "UPDATE user_conversations SET read_seq = $3 WHERE conversation_id = $1 AND user_id = $2",
+    )
+    .bind(new.conversation_id.0)
+    .bind(new.sender_id.0)
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((message(&row)?, Created::New))
+}

@@ -38,7 +38,7 @@ pub fn start(chat: Chat) {
                                 }
                                 first = false;
                             }
-                            Some(Frame::Other(frame)) => chat.apply(frame),
+                            Some(Frame::Other(frame)) => chat.apply(*frame),
                             None => {}
                         },
                         Some(Ok(Message::Bytes(_))) => {}
@@ -86,7 +86,7 @@ async fn backoff(attempt: &mut u32) {
 #[derive(Debug, PartialEq)]
 enum Frame {
     Ready,
-    Other(shared::ws::ServerMsg),
+    Other(Box<shared::ws::ServerMsg>),
 }
 
 /// Reads a server frame in two passes, its `type` and then the fields that type has. Deriving
@@ -178,7 +178,7 @@ fn read_frame(text: &str) -> Option<Frame> {
         }
         _ => return None,
     };
-    Some(Frame::Other(frame))
+    Some(Frame::Other(Box::new(frame)))
 }
 
 #[cfg(test)]
@@ -207,7 +207,11 @@ mod tests {
         ];
         for text in frames {
             let expected: ServerMsg = serde_json::from_str(&text).unwrap();
-            assert_eq!(read_frame(&text), Some(Frame::Other(expected)), "{text}");
+            assert_eq!(
+                read_frame(&text),
+                Some(Frame::Other(Box::new(expected))),
+                "{text}"
+            );
         }
     }
 

@@ -52,6 +52,8 @@ test('sign in, find a person and send a message with the keyboard only', async (
   await expect(search).toBeFocused();
 
   await page.keyboard.type('bob');
+  // The results come from the server: Tab once they are there.
+  await expect(person).toBeVisible();
   await tabTo(page, 'the search result', person);
   await page.keyboard.press('Enter');
   // Opened with the keyboard: the focus moves on to the message field.

@@ -58,6 +58,8 @@ pub enum ImageError {
     Corrupt,
     #[error("The image is too large: at most {max_pixels} pixels.")]
     TooManyPixels { max_pixels: u64 },
+    #[error("The animation is too long: at most {max_frames} frames.")]
+    TooManyFrames { max_frames: usize },
 }
 
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -201,7 +203,12 @@ fn reencode_gif(bytes: &[u8], width: u32, height: u32) -> Result<Processed, Imag
     let mut frames = Vec::new();
     for (i, frame) in decoder.into_frames().enumerate() {
         // At most one frame past the budget gets decoded, and the limits bound that one.
-        if canvas * (i as u64 + 1) > MAX_PIXELS || i >= MAX_GIF_FRAMES {
+        if i >= MAX_GIF_FRAMES {
+            return Err(ImageError::TooManyFrames {
+                max_frames: MAX_GIF_FRAMES,
+            });
+        }
+        if canvas * (i as u64 + 1) > MAX_PIXELS {
             return Err(TOO_LARGE);
         }
         let frame = frame.map_err(read_error)?;
@@ -303,7 +310,16 @@ mod tests {
         assert_eq!(frames.len(), 3);
         assert_eq!(frames[1].buffer().get_pixel(5, 5)[0], 60);
         let endless = process_upload(&gif(1, 1, 1001));
-        assert_eq!(endless.err(), Some(TOO_LARGE), "too many frames");
+        assert_eq!(
+            endless.err(),
+            Some(ImageError::TooManyFrames { max_frames: 1000 })
+        );
+        let huge = process_upload(&gif(2000, 2000, 11));
+        assert_eq!(
+            huge.err(),
+            Some(TOO_LARGE),
+            "more pixels than one big photo"
+        );
     }
 
     #[test]

@@ -76,6 +76,9 @@ impl From<ImageError> for AppError {
             ImageError::TooManyPixels { .. } => {
                 AppError::PayloadTooLarge("The image has too many pixels.")
             }
+            ImageError::TooManyFrames { .. } => {
+                AppError::PayloadTooLarge("The animation has too many frames (at most 1,000).")
+            }
             ImageError::Corrupt => AppError::field("file", e.to_string()),
         }
     }
@@ -146,11 +149,17 @@ pub async fn set_avatar(state: &AppState, me: &AuthUser, bytes: Vec<u8>) -> AppR
         .ok_or(AppError::Unauthenticated)
 }
 
-/// Image work is CPU-bound: it runs on the blocking pool.
+/// Images decoded at once. Decoding and resizing a 40-megapixel photo peaks at about 340 MB,
+/// so a burst of uploads waits its turn instead of multiplying that.
+const IMAGE_JOBS: usize = 2;
+static IMAGE_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(IMAGE_JOBS);
+
+/// Image work is CPU-bound: it runs on the blocking pool, a few jobs at a time.
 async fn process(
     bytes: Vec<u8>,
     f: fn(&[u8]) -> Result<Processed, ImageError>,
 ) -> AppResult<Processed> {
+    let _slot = IMAGE_SLOTS.acquire().await.map_err(AppError::internal)?;
     Ok(tokio::task::spawn_blocking(move || f(&bytes))
         .await
         .map_err(AppError::internal)??)

@@ -180,7 +180,13 @@ async fn a_reader_that_stops_reading_is_let_go_and_catches_up(app: TestApp) {
         .await
         .unwrap();
     let mut cy_ws = connect(&app, &cy_token).await;
-    assert!(app.hub().is_online(UserId(bob)));
+    // The server registers a socket just after its 101 answer, so allow it a moment.
+    let registered = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while !app.hub().is_online(UserId(bob)) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    });
+    assert!(registered.await.is_ok(), "Bob's socket is registered");
 
     // Ana posts over HTTP (as a bot would, without a frame budget); Cy keeps up throughout.
     // 16 KB frames (4,000 four-byte characters): enough to fill the kernel's buffers and the

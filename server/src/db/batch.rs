@@ -2,9 +2,12 @@
 //! messages costs one commit (one fsync) instead of N, and each caller still hears back only
 //! after the commit that holds its write. Under light load a batch is one write, as before.
 
-use super::{DbError, DbResult};
+use super::{Created, DbError, DbResult, NewMessage};
+use shared::Message;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 type Job<T, R> = (T, oneshot::Sender<DbResult<R>>);
 
@@ -42,4 +45,26 @@ impl<T: Send + 'static, R: Send + 'static> Batcher<T, R> {
             .map_err(|_| DbError::Stopped)?;
         answer.await.map_err(|_| DbError::Stopped)?
     }
+}
+
+/// Each message's answer from what its batch stored (keyed by sender and client_id): the first
+/// of a repeated client_id is new, later copies get the same message; `None` where nothing was
+/// stored for it (a client_id used before, or a sender who is not a member).
+pub fn answers(
+    batch: &[NewMessage],
+    stored: &HashMap<(i64, Uuid), Message>,
+) -> Vec<Option<(Message, Created)>> {
+    let mut claimed = HashSet::new();
+    batch
+        .iter()
+        .map(|new| {
+            let key = (new.sender_id.0, new.client_id);
+            let message = stored.get(&key)?.clone();
+            Some(if claimed.insert(key) {
+                (message, Created::New)
+            } else {
+                (message, Created::Existing)
+            })
+        })
+        .collect()
 }

@@ -1,9 +1,10 @@
 //! Storing messages (PostgreSQL). Messages waiting together are stored by one statement and
 //! share its commit (one WAL flush); a few lanes run side by side.
 
+use super::super::batch::answers;
 use super::*;
 use sqlx::{Postgres, Transaction};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// At most this many messages share a commit.
 pub const BATCH: usize = 128;
@@ -84,14 +85,10 @@ async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> 
         let message = message(row)?;
         stored.insert((message.sender_id.0, message.client_id), message);
     }
-    let mut claimed = HashSet::new();
     let mut results = Vec::with_capacity(batch.len());
-    for new in batch {
-        let key = (new.sender_id.0, new.client_id);
-        results.push(match stored.get(&key) {
-            // A repeat later in the same batch gets the first one's message.
-            Some(message) if claimed.insert(key) => Ok((message.clone(), Created::New)),
-            Some(message) => Ok((message.clone(), Created::Existing)),
+    for (new, answer) in batch.iter().zip(answers(batch, &stored)) {
+        results.push(match answer {
+            Some(sent) => Ok(sent),
             None => existing(&mut tx, new).await,
         });
     }

@@ -2,9 +2,10 @@
 //! one transaction, sixteen messages per trip to its thread: at thousands of messages a second,
 //! commits (each an fsync) and thread switches are what limit SQLite, not the statements.
 
+use super::super::batch::answers;
 use super::*;
 use sqlx::{Sqlite, Transaction};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// At most this many messages share a commit.
@@ -40,14 +41,10 @@ async fn insert_all(write: &SqlitePool, batch: &[NewMessage]) -> DbResult<Vec<Se
     for new in chunks.remainder() {
         store(&mut tx, &ONE_SQL, std::slice::from_ref(new), &mut stored).await?;
     }
-    let mut claimed = HashSet::new();
     let mut results = Vec::with_capacity(batch.len());
-    for new in batch {
-        let key = (new.sender_id.0, new.client_id);
-        results.push(match stored.get(&key) {
-            // A repeat later in the same batch gets the first one's message.
-            Some(message) if claimed.insert(key) => Ok((message.clone(), Created::New)),
-            Some(message) => Ok((message.clone(), Created::Existing)),
+    for (new, answer) in batch.iter().zip(answers(batch, &stored)) {
+        results.push(match answer {
+            Some(sent) => Ok(sent),
             None => existing(&mut tx, new).await,
         });
     }

@@ -39,6 +39,7 @@ for db in "${databases[@]}"; do
     RUST_LOG=warn exec "$BIN/server" >server.log 2>&1) &
   server=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; echo "the server did not start (port $PORT taken? set BENCH_PORT)" >&2; exit 1; }
   status=0
   (cd "$work" && "$BIN/loadgen" --url "http://127.0.0.1:$PORT" --json all "${extra[@]}") \
     >"$OUT/$db.json" || status=$?

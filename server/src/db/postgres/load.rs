@@ -11,14 +11,10 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        let messages = (0..send::LANES)
-            .map(|_| {
-                let pool = pool.clone();
-                Batcher::spawn(send::BATCH, move |batch| {
-                    send::insert_messages(pool.clone(), batch)
-                })
-            })
-            .collect();
+        let messages = Batcher::spawn(send::BATCH, {
+            let pool = pool.clone();
+            move |batch| send::insert_messages(pool.clone(), batch)
+        });
         Ok(PgStore { pool, messages })
     }
 

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 pub struct PgStore {
     pool: PgPool,
-    /// New messages, committed in groups, in lanes by conversation.
-    messages: Vec<Batcher<NewMessage, (Message, Created)>>,
+    /// New messages, committed in groups.
+    messages: Batcher<NewMessage, (Message, Created)>,
 }
 
 const MESSAGE_COLUMNS: &str =
@@ -335,10 +335,7 @@ impl Store for PgStore {
     }
 
     async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
-        // One lane per conversation, so its messages keep their order and lanes never wait
-        // on each other's row locks.
-        let lane = new.conversation_id.0.as_u128() as usize % self.messages.len();
-        self.messages[lane].submit(new).await
+        self.messages.submit(new).await
     }
 
     async fn messages(

@@ -1,15 +1,15 @@
 //! Storing messages (PostgreSQL). Messages waiting together are stored by one statement and
-//! share its commit (one WAL flush); a few lanes run side by side.
+//! share its commit (one WAL flush).
 
 use super::super::batch::answers;
 use super::*;
 use sqlx::{Postgres, Transaction};
 use std::collections::HashMap;
 
-/// At most this many messages share a commit.
+/// At most this many messages share a commit. One batch commits at a time: on two cores,
+/// one writer with large batches beat two, four and eight lanes by conversation (knee 6,000
+/// against 5,000 msg/s and below).
 pub const BATCH: usize = 128;
-/// Batches committing at once (each holds one pooled connection while it runs).
-pub const LANES: usize = 4;
 
 type Sent = DbResult<(Message, Created)>;
 

@@ -1,6 +1,6 @@
 //! The server's HTTP API and WebSocket, as a bot would use them (bearer tokens, no cookies).
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::ws::{ClientMsg, ServerMsg};
@@ -187,10 +187,6 @@ pub async fn next_frame(ws: &mut Socket) -> Result<Option<ServerMsg>> {
 
 pub fn frame(msg: &ClientMsg) -> WsMessage {
     WsMessage::text(serde_json::to_string(msg).expect("client frames serialise"))
-}
-
-pub async fn send_frame(ws: &mut Socket, msg: &ClientMsg) -> Result<()> {
-    Ok(ws.send(frame(msg)).await?)
 }
 
 /// Waits for the next frame of any kind; `false` once the socket closed or failed.

@@ -109,30 +109,36 @@ pub async fn run(
         ..Default::default()
     };
     let started = Instant::now();
-    if count <= per_process {
-        result.processes = 1;
+    // Held here, or by child processes once one process would need too many files.
+    let holding = if count <= per_process {
         let held = hold(api, &tokens, 0).await;
-        result.connect_s = started.elapsed().as_secs_f64();
         (result.connections, result.failed) = (held.ok as u64, held.failed as u64);
-        settle().await;
-        result.server_rss_held_bytes = rss();
-        held.close().await;
+        Holding::Here(held)
     } else {
         let mut children = Vec::new();
         for (n, chunk) in tokens.chunks(per_process).enumerate() {
             children.push(spawn_holder(api, chunk, n * per_process).await?);
         }
-        result.processes = children.len();
         for child in &mut children {
             let (ok, failed) = child.report().await?;
             result.connections += ok;
             result.failed += failed;
         }
-        result.connect_s = started.elapsed().as_secs_f64();
-        settle().await;
-        result.server_rss_held_bytes = rss();
-        for child in children {
-            child.finish().await;
+        Holding::Children(children)
+    };
+    result.processes = match &holding {
+        Holding::Here(_) => 1,
+        Holding::Children(children) => children.len(),
+    };
+    result.connect_s = started.elapsed().as_secs_f64();
+    settle().await;
+    result.server_rss_held_bytes = rss();
+    match holding {
+        Holding::Here(held) => held.close().await,
+        Holding::Children(children) => {
+            for child in children {
+                child.finish().await;
+            }
         }
     }
     settle().await;
@@ -147,6 +153,11 @@ pub async fn run(
 /// Lets the server finish what the last connections started before its memory is read.
 async fn settle() {
     tokio::time::sleep(Duration::from_secs(2)).await;
+}
+
+enum Holding {
+    Here(Held),
+    Children(Vec<Holder>),
 }
 
 struct Holder {

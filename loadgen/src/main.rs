@@ -43,7 +43,10 @@ impl Args {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--json" => parsed.json = true,
-                "--help" | "-h" => return Err(String::new()),
+                "--help" | "-h" => {
+                    parsed.scenario.clear();
+                    return Ok(parsed);
+                }
                 flag if flag.starts_with("--") => {
                     let value = args.next().ok_or(format!("{flag} needs a value"))?;
                     if flag == "--url" {
@@ -83,22 +86,15 @@ impl Args {
 fn main() -> ExitCode {
     let args = match Args::parse() {
         Ok(args) if !args.scenario.is_empty() => args,
-        Ok(_) | Err(_) if std::env::args().len() <= 1 => {
+        // No scenario, or --help.
+        Ok(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
         Err(e) => {
-            eprintln!(
-                "{}{USAGE}",
-                if e.is_empty() {
-                    e
-                } else {
-                    format!("loadgen: {e}\n")
-                }
-            );
+            eprintln!("loadgen: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
-        Ok(_) => unreachable!(),
     };
     proc::raise_open_files();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -13,5 +13,6 @@ mod realtime;
 mod robustness;
 mod site;
 mod storage;
+mod storage_accounts;
 mod uploads;
 mod ws_client;

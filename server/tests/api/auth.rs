@@ -23,7 +23,7 @@ pub async fn register(app: &TestApp, name: &str, email: &str) -> (Value, String)
     (body["user"].clone(), token)
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.at("/api/auth/login"))
         .json(&json!({"email": email, "password": password}))
@@ -32,7 +32,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response 
         .unwrap()
 }
 
-async fn me(app: &TestApp, token: &str) -> reqwest::Response {
+pub async fn me(app: &TestApp, token: &str) -> reqwest::Response {
     app.client
         .get(app.at("/api/me"))
         .bearer_auth(token)
@@ -50,11 +50,9 @@ both!(spawn_app =>
     failed_sign_ins_are_rate_limited,
     logout_revokes_the_token_it_was_sent_with,
     a_password_change_revokes_every_token,
-    profile_changes_are_validated,
     bad_tokens_are_refused,
     cross_site_posts_are_refused,
     malformed_bodies_get_the_error_shape,
-    search_finds_people_by_any_part_of_their_name,
 );
 
 async fn signing_up_returns_the_user_a_token_and_a_cookie(app: TestApp) {
@@ -340,55 +338,6 @@ async fn a_password_change_revokes_every_token(app: TestApp) {
     );
 }
 
-async fn profile_changes_are_validated(app: TestApp) {
-    let (_, token) = register(&app, "Ana", "ana@example.com").await;
-    let patch = |body: Value| {
-        app.client
-            .patch(app.at("/api/me"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-    };
-    let renamed: Value = patch(json!({"display_name": " Ana María "}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(renamed["display_name"], "Ana María");
-    let bad =
-        patch(json!({"display_name": "", "password": {"current": "wrong", "new": "long enough"}}))
-            .await
-            .unwrap();
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let fields = error_of(bad).await.fields.unwrap();
-    assert!(
-        fields.contains_key("display_name") && fields.contains_key("password.current"),
-        "{fields:?}"
-    );
-    let short = patch(json!({"password": {"current": "correct horse battery", "new": "short"}}))
-        .await
-        .unwrap();
-    assert_eq!(
-        error_of(short)
-            .await
-            .fields
-            .unwrap()
-            .keys()
-            .collect::<Vec<_>>(),
-        vec!["password.new"]
-    );
-    // Nothing changed by the refused requests.
-    let now: Value = me(&app, &token).await.json().await.unwrap();
-    assert_eq!(now["display_name"], "Ana María");
-    assert_eq!(
-        login(&app, "ana@example.com", "correct horse battery")
-            .await
-            .status(),
-        StatusCode::OK
-    );
-}
-
 /// Tokens that must all be refused: tampered, unsigned (`alg: none`), expired, signed with
 /// another key, and garbage. Built from a real token of `user`.
 pub fn forged_tokens(app: &TestApp, user: &Value, token: &str) -> Vec<(&'static str, String)> {
@@ -524,65 +473,4 @@ async fn malformed_bodies_get_the_error_shape(app: TestApp) {
         .unwrap();
     assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(error_of(form).await.code, "unsupported_media_type");
-}
-
-async fn search_finds_people_by_any_part_of_their_name(app: TestApp) {
-    let (_, token) = register(&app, "Searcher", "s@example.com").await;
-    for (name, email) in [
-        ("Élodie Martin", "e@example.com"),
-        ("Marie-Élodie", "m@example.com"),
-        ("Bob", "b@example.com"),
-    ] {
-        register(&app, name, email).await;
-    }
-    let search = |q: &str| {
-        app.client
-            .get(app.at("/api/users"))
-            .query(&[("q", q)])
-            .bearer_auth(&token)
-            .send()
-    };
-    let found: Value = search("ÉLODIE").await.unwrap().json().await.unwrap();
-    let names: Vec<&str> = found["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["display_name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec!["Élodie Martin", "Marie-Élodie"]);
-    for user in found["users"].as_array().unwrap() {
-        assert_eq!(
-            user.as_object().unwrap().keys().collect::<Vec<_>>(),
-            vec!["display_name", "id", "photo_url"],
-            "no emails"
-        );
-    }
-    let me: Value = search("search").await.unwrap().json().await.unwrap();
-    assert_eq!(me["users"], json!([]), "the caller is left out");
-    let limited = app
-        .client
-        .get(app.at("/api/users?q=e&limit=1"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        limited.json::<Value>().await.unwrap()["users"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    let too_many = app
-        .client
-        .get(app.at("/api/users?q=e&limit=51"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(too_many.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        app.get("/api/users?q=bob").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
 }

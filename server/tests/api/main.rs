@@ -9,6 +9,7 @@ mod bench;
 mod conversations;
 mod health;
 mod process;
+mod profile;
 mod realtime;
 mod robustness;
 mod site;

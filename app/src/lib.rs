@@ -13,11 +13,10 @@ mod session;
 mod submitted;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Meta, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
 
-/// The HTML document around the app; rendered on the server only.
+/// The HTML document around the app; rendered on the server only. The tab title starts as
+/// "LetUsChat"; the chat screen adds the unread count once it is live.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -25,11 +24,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="LetUsChat: self-hosted real-time chat." />
+                <meta name="theme-color" content="#5e2f62" />
+                <title>"LetUsChat"</title>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options=options.clone() />
                 <leptos_meta::HashedStylesheet options id="leptos" />
                 <link rel="icon" href="/favicon.ico" />
-                <leptos_meta::MetaTags />
             </head>
             <body>
                 <App />
@@ -38,26 +39,46 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The screens, by path. Moving between them is a page load (each is rendered on the server
+/// first), so the WASM carries no client-side router.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     session::provide();
     mark_hydrated();
-    // Async rendering: a page that must send the visitor elsewhere (signed out, or already
-    // signed in) answers with a real redirect instead of a flash of the wrong screen.
-    view! {
-        <Title text="LetUsChat" />
-        <Meta name="description" content="LetUsChat: self-hosted real-time chat." />
-        <Meta name="theme-color" content="#5e2f62" />
-        <Router>
-            {components::SyncHydrate(view! {
-                <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=pages::Login ssr=SsrMode::Async />
-                    <Route path=path!("/register") view=pages::Register ssr=SsrMode::Async />
-                </Routes>
-            })}
-        </Router>
+    match path().as_str() {
+        "/" => components::erased(pages::Home()),
+        "/login" => components::erased(pages::Login()),
+        "/register" => components::erased(pages::Register()),
+        _ => components::erased(pages::NotFound()),
+    }
+}
+
+/// The paths `App` has a screen for; any other shows "Page not found".
+pub const PAGES: [&str; 3] = ["/", "/login", "/register"];
+
+/// The path of the page being rendered: the request's on the server, the address bar's in the
+/// browser.
+fn path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|parts| parts.uri.path().to_owned())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        window().location().pathname().unwrap_or_default()
+    }
+}
+
+/// Sends the visitor to another screen: a `302` while the server renders, a page load in the
+/// browser.
+pub fn go_to(path: &str) {
+    #[cfg(feature = "ssr")]
+    leptos_axum::redirect(path);
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = window().location().assign(path);
     }
 }
 

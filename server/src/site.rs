@@ -8,10 +8,10 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Response as HttpResponse, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, on, MethodFilter};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -49,10 +49,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let backend: Arc<dyn Backend> = Arc::new(state.clone());
     // Pages and server functions alike find the server's services in context.
     let context = move || provide_context(backend.clone());
-    Router::new()
-        .leptos_routes_with_context(state, generate_route_list(app::App), context, move || {
-            app::shell(shell_options.clone())
-        })
+    let _ = any_spawner::Executor::init_tokio();
+    // Each screen is rendered whole before it is sent, so a page that sends the visitor elsewhere
+    // answers with a real redirect instead of a flash of the wrong screen.
+    let page = leptos_axum::render_app_async_with_context(context.clone(), move || {
+        app::shell(shell_options.clone())
+    });
+    let mut router = Router::new();
+    for path in app::PAGES {
+        router = router.route(path, get(page.clone()));
+    }
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        let context = context.clone();
+        let handler =
+            move |req: Request<Body>| leptos_axum::handle_server_fns_with_context(context, req);
+        let filter = MethodFilter::try_from(method).expect("server functions use plain methods");
+        router = router.route(path, on(filter, handler));
+    }
+    router
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()

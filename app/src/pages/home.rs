@@ -6,7 +6,6 @@ use crate::chat::sidebar::Sidebar;
 use crate::chat::Chat;
 use crate::components::{erased, SyncHydrate};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use shared::Me;
 
 #[component]
@@ -35,12 +34,14 @@ fn ChatScreen(me: Me) -> impl IntoView {
 fn Loaded(me: Me, conversations: Vec<shared::Conversation>) -> impl IntoView {
     let chat = Chat::provide(me, conversations);
     // The tab title tells how much is unread.
-    let title = move || match chat.unread_total() {
-        0 => "LetUsChat".to_owned(),
-        n => format!("({n}) LetUsChat"),
-    };
+    Effect::new(move |_| {
+        let title = match chat.unread_total() {
+            0 => "LetUsChat".to_owned(),
+            n => format!("({n}) LetUsChat"),
+        };
+        document().set_title(&title);
+    });
     view! {
-        <Title text=title />
         <main class="home">
             <div class="frame" class:has-open=move || chat.open.get().is_some()>
                 <Sidebar />

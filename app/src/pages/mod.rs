@@ -9,7 +9,6 @@ pub use home::Home;
 use crate::components::{erased, SyncHydrate};
 use crate::session::use_session;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 use shared::Me;
 
 #[component]
@@ -40,7 +39,10 @@ fn SignedIn(children: Box<dyn Fn(Me) -> AnyView + Send + Sync>) -> impl IntoView
                     .get()
                     .map(|user| match user {
                         Ok(Some(me)) => children(me),
-                        _ => erased(view! { <Redirect path="/login" /> }),
+                        _ => {
+                            crate::go_to("/login");
+                            erased(())
+                        }
                     })
             })}
         </Suspense>
@@ -62,7 +64,10 @@ fn SignedOut(
                     .user
                     .get()
                     .map(|user| match user {
-                        Ok(Some(_)) if !hold.get() => erased(view! { <Redirect path="/" /> }),
+                        Ok(Some(_)) if !hold.get() => {
+                            crate::go_to("/");
+                            erased(())
+                        }
                         _ => children(),
                     })
             })}

@@ -5,6 +5,8 @@
 #   scripts/bundle-size.sh --by-crate    also where the WASM's code goes, per crate: the release
 #                                        WASM again through wasm-bindgen and wasm-opt -Oz, with
 #                                        function names kept (needs python3 and the build tools)
+#   scripts/bundle-size.sh --budget N    fails when the brotli total is over N bytes (the tests
+#                                        use it to keep the first load within 250 KB)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG="${LEPTOS_SITE_ROOT:-$ROOT/target/site}/pkg"
@@ -20,6 +22,15 @@ for ext in wasm js css; do
 done
 printf '%-8s %12d %12d\n' total "$total_raw" "$total_br"
 
+if [ "${1:-}" = --budget ]; then
+  budget=${2:?--budget needs a number of bytes}
+  if [ "$total_br" -gt "$budget" ]; then
+    echo "the first load is $total_br bytes (brotli), over the budget of $budget" >&2
+    exit 1
+  fi
+  echo "within the budget of $budget bytes"
+  exit 0
+fi
 [ "${1:-}" = --by-crate ] || exit 0
 export PATH="${LETUSCHAT_TOOLS_DIR:-$HOME/.cache/letuschat/tools}/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 WASM="${CARGO_TARGET_DIR:-$ROOT/target}/front/wasm32-unknown-unknown/wasm-release/frontend.wasm"

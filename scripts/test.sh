@@ -57,6 +57,8 @@ cargo test --workspace --exclude frontend
 # --- Browser ------------------------------------------------------------------------------------
 say "release build of the site and server"
 cargo leptos build --release --precompress
+say "first-load size (brotli) within 250 KB"
+bash scripts/bundle-size.sh --budget 250000
 export LETUSCHAT_SERVER_BIN="$CARGO_TARGET_DIR/release/server"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 

@@ -13,12 +13,36 @@ pub struct User {
     pub photo_url: Option<String>,
 }
 
-/// The signed-in person: `User` plus their own email.
+/// The signed-in person: `User` plus their own email, in one flat object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "MeFields")]
 pub struct Me {
     #[serde(flatten)]
     pub user: User,
     pub email: String,
+}
+
+/// How `Me` is read: field by field. A flattened field would be read through serde's buffered
+/// path, which costs the WASM a second reader for everything.
+#[derive(Deserialize)]
+struct MeFields {
+    id: UserId,
+    display_name: String,
+    photo_url: Option<String>,
+    email: String,
+}
+
+impl From<MeFields> for Me {
+    fn from(f: MeFields) -> Me {
+        Me {
+            user: User {
+                id: f.id,
+                display_name: f.display_name,
+                photo_url: f.photo_url,
+            },
+            email: f.email,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

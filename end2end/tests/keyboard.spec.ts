@@ -77,4 +77,23 @@ test('sign in, find a person and send a message with the keyboard only', async (
   await expect(message).toBeFocused();
   await page.keyboard.press('Shift+Tab');
   await expect(log).toBeFocused();
+
+  // After a reload nothing is open and the message field is off. A conversation already in the
+  // list opens at once from the search: keys pressed straight after choosing it land in the
+  // message field, none lost on the way.
+  // The server is made slow to answer, so a round trip would show.
+  await page.route('**/api/fn/open_conversation', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.continue();
+  });
+  await page.reload();
+  await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
+  await expect(message).toBeDisabled();
+  await search.focus();
+  await page.keyboard.type('bob');
+  await expect(person).toBeVisible();
+  await tabTo(page, 'the search result', person);
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Straight on');
+  await expect(message).toHaveValue('Straight on');
 });

@@ -85,6 +85,20 @@ impl Chat {
             .with(|list| list.iter().find(|c| c.id == id).cloned())
     }
 
+    /// The direct conversation with `other`, if the list has it.
+    pub fn direct_with(&self, other: UserId) -> Option<ConversationId> {
+        let me = self.me_id();
+        self.conversations.with_untracked(|list| {
+            list.iter()
+                .find(|c| {
+                    c.kind == shared::ConversationKind::Direct
+                        && c.members.iter().any(|m| m.id == other)
+                        && c.members.iter().all(|m| m.id == other || m.id == me)
+                })
+                .map(|c| c.id)
+        })
+    }
+
     /// The name a conversation goes by: its title, or the other person's name.
     pub fn title_of(&self, conversation: &Conversation) -> String {
         if let Some(title) = &conversation.title {
@@ -328,9 +342,12 @@ pub fn now_ms() -> f64 {
 /// opened a conversation with the keyboard can type at once. A pointer leaves the focus alone, so
 /// a phone does not pop up its keyboard.
 pub fn focus_composer() {
+    // Once the screen has caught up with the change that enables the field, and before the next
+    // key arrives.
     #[cfg(feature = "hydrate")]
-    request_animation_frame(|| {
+    leptos::task::spawn_local(async {
         use leptos::wasm_bindgen::JsCast;
+        leptos::task::tick().await;
         if let Some(field) = document()
             .get_element_by_id("composer")
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())

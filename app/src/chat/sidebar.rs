@@ -65,6 +65,18 @@ fn Search(chat: Chat) -> impl IntoView {
     );
     // `by_keyboard`: the focus then moves on to the message field.
     let open_with = move |members: Vec<User>, title: Option<String>, by_keyboard: bool| {
+        // A direct conversation already in the list opens at once, so that what is typed next
+        // lands in the message field; a new one needs the server first.
+        if let [other] = members.as_slice() {
+            if let Some(id) = chat.direct_with(other.id) {
+                chat.open_conversation(id);
+                query.set(String::new());
+                if by_keyboard {
+                    focus_composer();
+                }
+                return;
+            }
+        }
         leptos::task::spawn_local(async move {
             let ids = members.iter().map(|m| m.id).collect();
             if let Ok(conversation) = crate::api::open_conversation(ids, title).await {

@@ -54,6 +54,11 @@ cargo fmt --all --check
 say "Rust tests (unit, storage and API, on SQLite and PostgreSQL)"
 cargo test --workspace --exclude frontend
 
+say "nothing server-only in the WASM's dependencies"
+server_only=$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none |
+  grep -E '^(sqlx|tokio|bcrypt|jsonwebtoken|axum|hyper|image) ' | sort -u || true)
+[ -z "$server_only" ] || { echo "the WASM build depends on: $server_only" >&2; exit 1; }
+
 # --- Browser ------------------------------------------------------------------------------------
 say "release build of the site and server"
 cargo leptos build --release --precompress

@@ -43,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// first), so the WASM carries no client-side router.
 #[component]
 pub fn App() -> impl IntoView {
+    provide_form_error();
     session::provide();
     mark_hydrated();
     match path().as_str() {
@@ -71,6 +72,62 @@ fn path() -> String {
     }
 }
 
+/// The query string of the page being rendered, without the `?`.
+fn query() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.uri.query().map(str::to_owned))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let search = window().location().search().unwrap_or_default();
+        search.strip_prefix('?').unwrap_or(&search).to_owned()
+    }
+}
+
+/// A form posted without the WASM that failed comes back to its page with the error in the
+/// query (`__path`, `__err`); the form's action shows it, on the server and once hydrated.
+fn provide_form_error() {
+    let query = query();
+    if let (Some(path), Some(err)) = (param(&query, "__path"), param(&query, "__err")) {
+        provide_context(leptos::server::ServerActionError::new(&path, &err));
+    }
+}
+
+/// The decoded value of `name` in a query string.
+fn param(query: &str, name: &str) -> Option<String> {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .map(percent_decode)
+}
+
+/// Decodes `%XX` escapes and `+` (a space) in a query-string value.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push((hi * 16 + lo) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Sends the visitor to another screen: a `302` while the server renders, a page load in the
 /// browser.
 pub fn go_to(path: &str) {
@@ -91,4 +148,20 @@ fn mark_hydrated() {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::param;
+
+    #[test]
+    fn query_parameters_are_found_and_decoded() {
+        let query = "__path=%2Fapi%2Ffn%2Flogin&__err=eyJj%3D%3D&q=a+b%zz";
+        assert_eq!(param(query, "__path").as_deref(), Some("/api/fn/login"));
+        assert_eq!(param(query, "__err").as_deref(), Some("eyJj=="));
+        assert_eq!(param(query, "q").as_deref(), Some("a b%zz"));
+        assert_eq!(param(query, "__pat"), None);
+        assert_eq!(param("", "q"), None);
+        assert_eq!(param("q=%", "q").as_deref(), Some("%"));
+    }
 }

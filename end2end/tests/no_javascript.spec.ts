@@ -17,6 +17,13 @@ test('sign up, log out and sign in with JavaScript turned off', async ({ browser
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
 
+  // A wrong password comes back to the sign-in page with its message.
+  await page.getByLabel('Email').fill('noscript@example.com');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/login\?/);
+  await expect(page.getByRole('alert').filter({ hasText: 'Wrong email or password.' })).toBeVisible();
+
   await page.getByLabel('Email').fill('noscript@example.com');
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -16,7 +16,8 @@ pub fn Avatar(
     match photo_url {
         Some(url) => erased(view! { <img class="avatar" src=url alt="" style=style /> }),
         None => {
-            let style = format!("{style};background:hsl({} 45% 42%)", hue(&name));
+            // Dark enough for white initials (4.5:1) whatever the hue.
+            let style = format!("{style};background:hsl({} 45% 32%)", hue(&name));
             erased(view! {
                 <span class="avatar initials" style=style aria-hidden="true">
                     {initials(&name)}

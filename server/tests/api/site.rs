@@ -5,6 +5,8 @@ both!(spawn_app =>
     signed_out_visitors_are_sent_to_sign_in,
     the_sign_in_and_sign_up_pages_render_their_forms,
     unknown_pages_are_404_pages,
+    server_function_errors_carry_their_status,
+    a_form_posted_without_javascript_comes_back_with_its_error,
 );
 
 async fn the_page_is_rendered_on_the_server(app: TestApp) {
@@ -113,4 +115,49 @@ async fn the_sign_in_and_sign_up_pages_render_their_forms(app: TestApp) {
         ),
         (302, "/")
     );
+}
+
+async fn server_function_errors_carry_their_status(app: TestApp) {
+    crate::auth::register(&app, "Ana", "ana@example.com").await;
+    let wrong = app
+        .client
+        .post(app.at("/api/fn/login"))
+        .json(&serde_json::json!({"email": "ana@example.com", "password": "not the password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_credentials");
+
+    let signed_out = app
+        .client
+        .post(app.at("/api/fn/conversations"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 401);
+}
+
+async fn a_form_posted_without_javascript_comes_back_with_its_error(app: TestApp) {
+    crate::auth::register(&app, "Ana", "ana@example.com").await;
+    let posted = app
+        .client
+        .post(app.at("/api/fn/login"))
+        .header("accept", "text/html")
+        .header("referer", app.at("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=ana%40example.com&password=not+the+password")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 302);
+    let location = posted.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&app.at("/login?")), "{location}");
+    assert!(posted.headers().get("set-cookie").is_none());
+    let page = app.client.get(&location).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Wrong email or password."), "{html}");
 }

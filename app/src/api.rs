@@ -153,10 +153,26 @@ pub async fn history(
     backend.history(id, before, after, &request).await
 }
 
+/// The first people whose name matches a search, and whether more match than are shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserMatches {
+    pub users: Vec<User>,
+    pub more: bool,
+}
+
+/// How many matches the search shows.
+pub const SEARCH_SHOWN: usize = 20;
+
 #[server(prefix = "/api/fn", endpoint = "search_users", input = Json)]
-pub async fn search_users(query: String) -> Result<Vec<User>, ApiError> {
+pub async fn search_users(query: String) -> Result<UserMatches, ApiError> {
     let (backend, request) = ssr::request()?;
-    backend.search_users(query, &request).await
+    // One more than is shown tells whether there are more.
+    let mut users = backend
+        .search_users(query, SEARCH_SHOWN as i64 + 1, &request)
+        .await?;
+    let more = users.len() > SEARCH_SHOWN;
+    users.truncate(SEARCH_SHOWN);
+    Ok(UserMatches { users, more })
 }
 
 #[server(prefix = "/api/fn", endpoint = "open_conversation", input = Json)]

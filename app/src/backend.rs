@@ -35,7 +35,13 @@ pub trait Backend: Send + Sync + 'static {
         after: Option<i64>,
         request: &Parts,
     ) -> Result<MessagePage, ApiError>;
-    async fn search_users(&self, query: String, request: &Parts) -> Result<Vec<User>, ApiError>;
+    /// At most `limit` people whose name matches, prefix matches first.
+    async fn search_users(
+        &self,
+        query: String,
+        limit: i64,
+        request: &Parts,
+    ) -> Result<Vec<User>, ApiError>;
     /// Finds or makes the conversation with these people (see `POST /api/conversations`).
     async fn open_conversation(
         &self,

@@ -111,9 +111,14 @@ impl Backend for AppState {
         Ok(MessagePage { messages, has_more })
     }
 
-    async fn search_users(&self, query: String, request: &Parts) -> Result<Vec<User>, ApiError> {
+    async fn search_users(
+        &self,
+        query: String,
+        limit: i64,
+        request: &Parts,
+    ) -> Result<Vec<User>, ApiError> {
         let me = AuthUser::from_headers(self, &request.headers).await?;
-        Ok(accounts::search(self, &me, &query, None).await?)
+        Ok(accounts::search(self, &me, &query, Some(limit)).await?)
     }
 
     async fn open_conversation(

@@ -1,7 +1,7 @@
 //! The sidebar: own account, the user search, and the conversations, most recent first.
 
 use super::{clock_time, focus_composer, use_chat, Chat};
-use crate::api::Logout;
+use crate::api::{Logout, UserMatches};
 use crate::components::{erased, Avatar, SyncHydrate};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -58,7 +58,7 @@ fn Search(chat: Chat) -> impl IntoView {
         move || query.get(),
         |q| async move {
             if q.trim().is_empty() {
-                return Ok(Vec::new());
+                return Ok(UserMatches::default());
             }
             crate::api::search_users(q).await
         },
@@ -118,7 +118,8 @@ fn Search(chat: Chat) -> impl IntoView {
             />
             <Transition>
                 {SyncHydrate(move || {
-                    let found = results.get().and_then(Result::ok).unwrap_or_default();
+                    let UserMatches { users: found, more } =
+                        results.get().and_then(Result::ok).unwrap_or_default();
                     let searching = !query.read().trim().is_empty();
                     searching
                         .then(|| {
@@ -155,6 +156,9 @@ fn Search(chat: Chat) -> impl IntoView {
                                             })
                                             .collect_view())
                                     }}
+                                    {more.then(|| view! {
+                                        <li class="empty">"More people match: type more of the name."</li>
+                                    })}
                                 </ul>
                             }
                         })

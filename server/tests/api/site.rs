@@ -7,6 +7,7 @@ both!(spawn_app =>
     unknown_pages_are_404_pages,
     server_function_errors_carry_their_status,
     a_form_posted_without_javascript_comes_back_with_its_error,
+    the_search_shows_twenty_and_says_when_more_match,
 );
 
 async fn the_page_is_rendered_on_the_server(app: TestApp) {
@@ -160,4 +161,25 @@ async fn a_form_posted_without_javascript_comes_back_with_its_error(app: TestApp
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Wrong email or password."), "{html}");
+}
+
+async fn the_search_shows_twenty_and_says_when_more_match(app: TestApp) {
+    let (_, token) = crate::auth::register(&app, "Ana", "ana@example.com").await;
+    for i in 1..=21 {
+        crate::auth::register(&app, &format!("Zed {i}"), &format!("zed{i}@example.com")).await;
+    }
+    let search = |query: &'static str| {
+        app.client
+            .post(app.at("/api/fn/search_users"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "query": query }))
+            .send()
+    };
+    let all: serde_json::Value = search("zed").await.unwrap().json().await.unwrap();
+    assert_eq!(all["users"].as_array().unwrap().len(), 20);
+    assert_eq!(all["more"], true);
+    // "Zed 1" and "Zed 10" to "Zed 19": all of them, and no more.
+    let some: serde_json::Value = search("zed 1").await.unwrap().json().await.unwrap();
+    assert_eq!(some["users"].as_array().unwrap().len(), 11);
+    assert_eq!(some["more"], false);
 }

@@ -1,25 +1,7 @@
 // Two people in two browsers find each other and chat both ways, live; a reload keeps the
 // history; a server restart in the middle loses nothing.
 import { test, expect } from './fixtures';
-import type { Browser, Page } from '@playwright/test';
-
-async function signUp(browser: Browser, url: string, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const response = await page.request.post(url + '/api/auth/register', {
-    data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
-  });
-  expect(response.status()).toBe(201);
-  await page.goto(url + '/');
-  await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
-  return page;
-}
-
-async function say(page: Page, text: string) {
-  const box = page.getByLabel('Message', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-}
+import { say, signUp } from './people';
 
 test('two people chat live, see unread counts and "Seen", and keep the history', async ({ browser, server }, testInfo) => {
   const ana = await signUp(browser, server.url, 'Ana');

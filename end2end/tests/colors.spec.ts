@@ -2,6 +2,7 @@
 // sign-in page and the chat screen stands out from what is behind it (WCAG AA contrast).
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
+import { say, signUp } from './people';
 
 type Shortfall = { text: string; ratio: number; needed: number };
 
@@ -65,36 +66,25 @@ async function pageLuminance(page: Page): Promise<number> {
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every text is readable in the ${scheme} scheme`, async ({ browser, server }, testInfo) => {
-    const contexts = await Promise.all([1, 2].map(() => browser.newContext({ colorScheme: scheme })));
-    const [ana, bob] = await Promise.all(contexts.map((c) => c.newPage()));
-
-    await ana.goto(server.url + '/login');
-    await expect(ana.locator('html[data-hydrated="true"]')).toBeAttached();
+    const visitor = await (await browser.newContext({ colorScheme: scheme })).newPage();
+    await visitor.goto(server.url + '/login');
+    await expect(visitor.locator('html[data-hydrated="true"]')).toBeAttached();
     // A failed sign-in, so the error text is on the page too.
-    await ana.getByLabel('Email').fill('nobody@example.com');
-    await ana.getByLabel('Password').fill('not the password');
-    await ana.getByRole('button', { name: 'Sign in' }).click();
-    await expect(ana.getByRole('alert').filter({ hasText: /./ }).first()).toBeVisible();
-    if (scheme === 'dark') expect(await pageLuminance(ana)).toBeLessThan(0.25);
-    else expect(await pageLuminance(ana)).toBeGreaterThan(0.5);
-    expect(await shortfalls(ana), 'texts below AA contrast on the sign-in page').toEqual([]);
+    await visitor.getByLabel('Email').fill('nobody@example.com');
+    await visitor.getByLabel('Password').fill('not the password');
+    await visitor.getByRole('button', { name: 'Sign in' }).click();
+    await expect(visitor.getByRole('alert').filter({ hasText: /./ }).first()).toBeVisible();
+    if (scheme === 'dark') expect(await pageLuminance(visitor)).toBeLessThan(0.25);
+    else expect(await pageLuminance(visitor)).toBeGreaterThan(0.5);
+    expect(await shortfalls(visitor), 'texts below AA contrast on the sign-in page').toEqual([]);
 
-    for (const [page, name] of [[ana, 'Ana'], [bob, 'Bob']] as const) {
-      const response = await page.request.post(server.url + '/api/auth/register', {
-        data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
-      });
-      expect(response.status()).toBe(201);
-      await page.goto(server.url + '/');
-      await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
-    }
+    const ana = await signUp(browser, server.url, 'Ana', { colorScheme: scheme });
+    const bob = await signUp(browser, server.url, 'Bob', { colorScheme: scheme });
     await ana.getByLabel('Search users').fill('bob');
     await ana.getByRole('button', { name: 'Bob', exact: true }).click();
-    const box = ana.getByLabel('Message', { exact: true });
-    await box.fill('Hello Bob');
-    await box.press('Enter');
+    await say(ana, 'Hello Bob');
     await bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Ana/ }).click();
-    await bob.getByLabel('Message', { exact: true }).fill('Hi Ana');
-    await bob.getByLabel('Message', { exact: true }).press('Enter');
+    await say(bob, 'Hi Ana');
     // Ana's screen now has both kinds of message, the list with a last message and a time,
     // "Seen", and search results.
     const log = ana.getByRole('log', { name: 'Messages' });
@@ -106,6 +96,5 @@ for (const scheme of ['light', 'dark'] as const) {
     await ana.setViewportSize({ width: 1280, height: 800 });
     await ana.screenshot({ path: testInfo.outputPath(`chat-${scheme}-1280.png`) });
     expect(await shortfalls(ana), 'texts below AA contrast on the chat screen').toEqual([]);
-    await Promise.all(contexts.map((c) => c.close()));
   });
 }

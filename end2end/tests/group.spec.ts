@@ -1,18 +1,7 @@
 // A group of three made from search results: a title, its members in the header, and messages
 // that reach everyone.
 import { test, expect } from './fixtures';
-import type { Browser, Page } from '@playwright/test';
-
-async function signUp(browser: Browser, url: string, name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  const response = await page.request.post(url + '/api/auth/register', {
-    data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
-  });
-  expect(response.status()).toBe(201);
-  await page.goto(url + '/');
-  await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
-  return page;
-}
+import { signUp } from './people';
 
 test('a group of three', async ({ browser, server }) => {
   const ana = await signUp(browser, server.url, 'Ana');

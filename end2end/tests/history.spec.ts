@@ -1,19 +1,13 @@
 // A long conversation: the newest page first, older pages while scrolling up without the view
 // jumping, and a "New messages" button when something arrives while reading further up.
 import { test, expect } from './fixtures';
+import { register } from './people';
 
 test('older pages load on scrolling up; new messages wait behind a button', async ({ browser, server }) => {
   const page = await (await browser.newContext()).newPage();
   const api = page.request;
-  const register = async (name: string) => {
-    const response = await api.post(server.url + '/api/auth/register', {
-      data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
-    });
-    expect(response.status()).toBe(201);
-    return (await response.json()) as { user: { id: number }; token: string };
-  };
-  const bob = await register('Bob');
-  const ana = await register('Ana'); // the page's cookie is Ana's
+  const bob = await register(api, server.url, 'Bob');
+  const ana = await register(api, server.url, 'Ana'); // the page's cookie is Ana's
   const conversation = await (
     await api.post(server.url + '/api/conversations', {
       headers: { authorization: `Bearer ${bob.token}` },

@@ -1,18 +1,11 @@
 // An image sent in a conversation, and the chat at phone, tablet and desktop widths.
 import { test, expect } from './fixtures';
 import { png } from './png';
+import { signUp } from './people';
 
 test('an image is sent with a preview and progress, and seen at half width by the other person', async ({ browser, server }, testInfo) => {
-  const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
-  const [ana, bob] = await Promise.all(contexts.map((c) => c.newPage()));
-  for (const [page, name] of [[ana, 'Ana'], [bob, 'Bob']] as const) {
-    const response = await page.request.post(server.url + '/api/auth/register', {
-      data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
-    });
-    expect(response.status()).toBe(201);
-    await page.goto(server.url + '/');
-    await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
-  }
+  const ana = await signUp(browser, server.url, 'Ana');
+  const bob = await signUp(browser, server.url, 'Bob');
   await ana.getByLabel('Search users').fill('bob');
   await ana.getByRole('button', { name: 'Bob', exact: true }).click();
 

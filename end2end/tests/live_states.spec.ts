@@ -2,27 +2,8 @@
 // (with a message waiting as "Sending..." and delivered once it is back), and a message the
 // server refused, shown as not sent with a Retry that delivers it once.
 import { test, expect } from './fixtures';
-import type { Browser, Page } from '@playwright/test';
-
-/** A new browser context, signed up as `name`; `before` runs before the chat page opens. */
-async function signUp(browser: Browser, url: string, name: string, before?: (page: Page) => Promise<void>): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const response = await page.request.post(url + '/api/auth/register', {
-    data: { display_name: name, email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery' },
-  });
-  expect(response.status()).toBe(201);
-  if (before) await before(page);
-  await page.goto(url + '/');
-  await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
-  return page;
-}
-
-async function say(page: Page, text: string) {
-  const box = page.getByLabel('Message', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-}
+import type { Page } from '@playwright/test';
+import { say, signUp } from './people';
 
 /** Ana opens the conversation with Bob and greets him; Bob opens it too. */
 async function converse(ana: Page, bob: Page) {
@@ -66,8 +47,8 @@ test('a message the server refused shows as not sent, and Retry delivers it once
   // Ana's socket passes through a relay that answers her first message with an error, as the
   // server does when it cannot take a message.
   let refused = 0;
-  const ana = await signUp(browser, server.url, 'Ana', async (page) => {
-    await page.routeWebSocket(/\/ws$/, (ws) => {
+  const ana = await signUp(browser, server.url, 'Ana', {
+    before: (page) => page.routeWebSocket(/\/ws$/, (ws) => {
       const upstream = ws.connectToServer();
       ws.onMessage((text) => {
         const frame = JSON.parse(String(text));
@@ -79,7 +60,7 @@ test('a message the server refused shows as not sent, and Retry delivers it once
         upstream.send(text);
       });
       upstream.onMessage((text) => ws.send(text));
-    });
+    }),
   });
   const bob = await signUp(browser, server.url, 'Bob');
   await converse(ana, bob);

@@ -1,14 +1,11 @@
 // The user search shows the first twenty matches and says when more people match.
 import { test, expect } from './fixtures';
+import { register } from './people';
 
 test('the search shows twenty matches and says when there are more', async ({ page, request, server }) => {
-  const register = (api: typeof request, name: string, email: string) =>
-    api
-      .post(server.url + '/api/auth/register', { data: { display_name: name, email, password: 'correct horse battery' } })
-      .then((response) => expect(response.status()).toBe(201));
   // Twenty-one people called Zed, signed up elsewhere; this page signs up as Ana.
-  await Promise.all(Array.from({ length: 21 }, (_, i) => register(request, `Zed ${i + 1}`, `zed${i + 1}@example.com`)));
-  await register(page.request, 'Ana', 'ana@example.com');
+  await Promise.all(Array.from({ length: 21 }, (_, i) => register(request, server.url, `Zed ${i + 1}`, `zed${i + 1}@example.com`)));
+  await register(page.request, server.url, 'Ana');
   await page.goto(server.url + '/');
   await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
   const results = page.getByRole('list', { name: 'Search results' });

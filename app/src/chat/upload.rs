@@ -1,8 +1,25 @@
-//! Uploading an image with progress: `fetch` cannot report upload progress, XMLHttpRequest can.
+//! Sending a file with progress: `fetch` cannot report upload progress, XMLHttpRequest can.
 
+/// Uploads an image for a message; its URL on the server.
 #[cfg(feature = "hydrate")]
 pub async fn upload_image(
     file: web_sys::File,
+    on_progress: impl Fn(f64) + 'static,
+) -> Result<String, String> {
+    let body = send_file("POST", "/api/uploads", file, "image", on_progress).await?;
+    serde_json::from_slice::<shared::UploadResponse>(body.as_bytes())
+        .map(|r| r.url)
+        .map_err(|_| "The server's answer could not be read.".to_string())
+}
+
+/// Sends `file` as the form field `file`: the answer's body when the server took it, or a
+/// message for the person (the server's own, when it gave one). `what` names the file in it.
+#[cfg(feature = "hydrate")]
+pub async fn send_file(
+    method: &str,
+    url: &str,
+    file: web_sys::File,
+    what: &str,
     on_progress: impl Fn(f64) + 'static,
 ) -> Result<String, String> {
     use futures::channel::oneshot;
@@ -11,11 +28,11 @@ pub async fn upload_image(
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    let failed = |_| "Your browser could not send the image.".to_string();
+    let failed = |_| format!("Your browser could not send the {what}.");
     let form = web_sys::FormData::new().map_err(failed)?;
     form.append_with_blob("file", &file).map_err(failed)?;
     let xhr = web_sys::XmlHttpRequest::new().map_err(failed)?;
-    xhr.open("POST", "/api/uploads").map_err(failed)?;
+    xhr.open(method, url).map_err(failed)?;
 
     let progress =
         Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
@@ -40,14 +57,12 @@ pub async fn upload_image(
 
     let body = xhr.response_text().ok().flatten().unwrap_or_default();
     match xhr.status().unwrap_or(0) {
-        201 => serde_json::from_slice::<shared::UploadResponse>(body.as_bytes())
-            .map(|r| r.url)
-            .map_err(|_| "The server's answer could not be read.".to_string()),
-        0 => Err("Could not reach the server to upload the image.".into()),
+        200..=299 => Ok(body),
+        0 => Err(format!("Could not reach the server to upload the {what}.")),
         _ => Err(
             serde_json::from_slice::<shared::ErrorResponse>(body.as_bytes())
                 .map(|e| e.error.message)
-                .unwrap_or_else(|_| "The image could not be uploaded.".into()),
+                .unwrap_or_else(|_| format!("The {what} could not be uploaded.")),
         ),
     }
 }

@@ -257,22 +257,8 @@ mod avatar {
 
     #[cfg(feature = "hydrate")]
     async fn upload(file: web_sys::File) -> Result<(), String> {
-        let form =
-            web_sys::FormData::new().map_err(|_| "Your browser cannot send files.".to_string())?;
-        form.append_with_blob("file", &file)
-            .map_err(|_| "Your browser cannot send files.".to_string())?;
-        let response = gloo_net::http::Request::put("/api/me/avatar")
-            .body(form)
-            .map_err(|e| e.to_string())?
-            .send()
+        crate::chat::upload::send_file("PUT", "/api/me/avatar", file, "avatar", |_| {})
             .await
-            .map_err(|_| "Could not reach the server to upload the avatar.".to_string())?;
-        if response.ok() {
-            return Ok(());
-        }
-        let body: Result<shared::ErrorResponse, _> = response.json().await;
-        Err(body
-            .map(|b| b.error.message)
-            .unwrap_or_else(|_| "The avatar could not be uploaded.".into()))
+            .map(|_| ())
     }
 }

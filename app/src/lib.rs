@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
     provide_form_error();
     session::provide();
     mark_hydrated();
-    match path().as_str() {
+    match address().0.as_str() {
         "/" => components::erased(pages::Home()),
         "/login" => components::erased(pages::Login()),
         "/register" => components::erased(pages::Register()),
@@ -57,40 +57,31 @@ pub fn App() -> impl IntoView {
 /// The paths `App` has a screen for; any other shows "Page not found".
 pub const PAGES: [&str; 3] = ["/", "/login", "/register"];
 
-/// The path of the page being rendered: the request's on the server, the address bar's in the
-/// browser.
-fn path() -> String {
+/// The path and query string (without `?`) of the page being rendered: the request's on the
+/// server, the address bar's in the browser.
+fn address() -> (String, String) {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
-            .map(|parts| parts.uri.path().to_owned())
+            .map(|parts| {
+                let query = parts.uri.query().unwrap_or_default();
+                (parts.uri.path().to_owned(), query.to_owned())
+            })
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {
-        window().location().pathname().unwrap_or_default()
-    }
-}
-
-/// The query string of the page being rendered, without the `?`.
-fn query() -> String {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.uri.query().map(str::to_owned))
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        let search = window().location().search().unwrap_or_default();
-        search.strip_prefix('?').unwrap_or(&search).to_owned()
+        let location = window().location();
+        let search = location.search().unwrap_or_default();
+        let query = search.strip_prefix('?').unwrap_or(&search).to_owned();
+        (location.pathname().unwrap_or_default(), query)
     }
 }
 
 /// A form posted without the WASM that failed comes back to its page with the error in the
 /// query (`__path`, `__err`); the form's action shows it, on the server and once hydrated.
 fn provide_form_error() {
-    let query = query();
+    let (_, query) = address();
     if let (Some(path), Some(err)) = (param(&query, "__path"), param(&query, "__err")) {
         provide_context(leptos::server::ServerActionError::new(&path, &err));
     }
@@ -98,34 +89,9 @@ fn provide_form_error() {
 
 /// The decoded value of `name` in a query string.
 fn param(query: &str, name: &str) -> Option<String> {
-    query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-        .map(percent_decode)
-}
-
-/// Decodes `%XX` escapes and `+` (a space) in a query-string value.
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push((hi * 16 + lo) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }
 
 /// Sends the visitor to another screen: a `302` while the server renders, a page load in the

@@ -64,17 +64,20 @@ fn Search(chat: Chat) -> impl IntoView {
         },
     );
     // `by_keyboard`: the focus then moves on to the message field.
+    let show = move |id, by_keyboard: bool| {
+        chat.open_conversation(id);
+        query.set(String::new());
+        picked.set(Vec::new());
+        if by_keyboard {
+            focus_composer();
+        }
+    };
     let open_with = move |members: Vec<User>, title: Option<String>, by_keyboard: bool| {
         // A direct conversation already in the list opens at once, so that what is typed next
         // lands in the message field; a new one needs the server first.
         if let [other] = members.as_slice() {
             if let Some(id) = chat.direct_with(other.id) {
-                chat.open_conversation(id);
-                query.set(String::new());
-                if by_keyboard {
-                    focus_composer();
-                }
-                return;
+                return show(id, by_keyboard);
             }
         }
         leptos::task::spawn_local(async move {
@@ -82,12 +85,7 @@ fn Search(chat: Chat) -> impl IntoView {
             if let Ok(conversation) = crate::api::open_conversation(ids, title).await {
                 let id = conversation.id;
                 chat.upsert_conversation(conversation);
-                chat.open_conversation(id);
-                query.set(String::new());
-                picked.set(Vec::new());
-                if by_keyboard {
-                    focus_composer();
-                }
+                show(id, by_keyboard);
             }
         });
     };

@@ -7,6 +7,61 @@ use uuid::Uuid;
 /// Sent in `ready`; bumped whenever a frame changes in a way old clients cannot read.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// Why the server closed a WebSocket: the code in its Close frame, and what a client does next.
+/// 4000-4999 are the application's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub enum CloseCode {
+    /// The server is stopping: reconnect (to it or another process) and catch up.
+    GoingAway = 1001,
+    /// Abuse (flooding, a silent client): reconnecting is allowed but the cause stays.
+    Policy = 1008,
+    /// The connection fell behind and was let go: reconnect and catch up.
+    TryAgain = 1013,
+    /// This session ended (signed out, expired, or the account was disabled): sign in again.
+    SignedOut = 4001,
+    /// The password changed, which ends every session: sign in again.
+    PasswordChanged = 4002,
+    /// Too many connections open for this person at once.
+    TooManyConnections = 4003,
+}
+
+impl CloseCode {
+    pub const ALL: [CloseCode; 6] = [
+        CloseCode::GoingAway,
+        CloseCode::Policy,
+        CloseCode::TryAgain,
+        CloseCode::SignedOut,
+        CloseCode::PasswordChanged,
+        CloseCode::TooManyConnections,
+    ];
+
+    pub fn code(self) -> u16 {
+        self as u16
+    }
+
+    pub fn from_code(code: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// The reason sent in the Close frame (also what a person may be shown).
+    pub fn reason(self) -> &'static str {
+        match self {
+            CloseCode::GoingAway => "server shutting down",
+            CloseCode::Policy => "closed by the server",
+            CloseCode::TryAgain => "too slow; reconnect and catch up",
+            CloseCode::SignedOut => "signed out",
+            CloseCode::PasswordChanged => "password changed; sign in again",
+            CloseCode::TooManyConnections => "too many open connections",
+        }
+    }
+
+    /// Whether the client must sign in again rather than reconnect.
+    pub fn ends_session(self) -> bool {
+        matches!(self, CloseCode::SignedOut | CloseCode::PasswordChanged)
+    }
+}
+
 /// Frames a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -85,6 +140,17 @@ mod tests {
         );
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"shout"}"#).is_err());
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"read","seq":1}"#).is_err());
+    }
+
+    #[test]
+    fn close_codes_round_trip() {
+        for code in CloseCode::ALL {
+            assert_eq!(CloseCode::from_code(code.code()), Some(code));
+        }
+        assert_eq!(CloseCode::SignedOut.code(), 4001);
+        assert_eq!(CloseCode::PasswordChanged.code(), 4002);
+        assert_eq!(CloseCode::from_code(1000), None);
+        assert!(CloseCode::SignedOut.ends_session() && !CloseCode::TryAgain.ends_session());
     }
 
     #[test]

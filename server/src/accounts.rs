@@ -5,6 +5,7 @@ use crate::auth::{password, token::Claims, AuthUser, SESSION_TTL};
 use crate::db::{DbError, NewUser, UserRecord};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use shared::ws::CloseCode;
 use shared::{validate, FieldErrors, LoginRequest, RegisterRequest, UpdateMeRequest, User};
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -76,13 +77,9 @@ pub async fn login(state: &AppState, req: LoginRequest, ip: IpAddr) -> AppResult
 
 pub async fn logout(state: &AppState, session: Uuid) -> AppResult<()> {
     state.db.delete_session(session).await?;
-    state.fanout.close_session(session, CLOSE_SIGNED_OUT);
+    state.fanout.close_session(session, CloseCode::SignedOut);
     Ok(())
 }
-
-/// WebSocket close codes for revoked sessions (4000-4999 are the application's own).
-pub const CLOSE_SIGNED_OUT: u16 = 4001;
-pub const CLOSE_PASSWORD_CHANGED: u16 = 4002;
 
 /// Applies a profile change. A new password revokes every session of the user, this one too;
 /// the caller gets a fresh session back so the browser that made the change stays signed in.
@@ -123,7 +120,7 @@ pub async fn update_me(
         return Ok((user, None));
     }
     state.db.delete_sessions(user.id).await?;
-    state.fanout.close_user(user.id, CLOSE_PASSWORD_CHANGED);
+    state.fanout.close_user(user.id, CloseCode::PasswordChanged);
     let signed_in = start_session(state, user.clone()).await?;
     Ok((user, Some(signed_in)))
 }

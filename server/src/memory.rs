@@ -2,7 +2,7 @@
 //! after a crowd leaves the process would stay at its peak size; when the number of open
 //! connections has halved since its last high point, the server asks it to return free pages.
 
-use crate::ws::hub::Hub;
+use crate::realtime::Hub;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -4,8 +4,8 @@
 use crate::auth::AuthUser;
 use crate::db::{Created, HistoryQuery, NewMessage};
 use crate::error::{AppError, AppResult};
+use crate::realtime::ConnId;
 use crate::state::AppState;
-use crate::ws::hub::ConnId;
 use shared::ws::ServerMsg;
 use shared::{validate, Conversation, ConversationId, CreateConversationRequest, Message, UserId};
 use uuid::Uuid;
@@ -62,7 +62,7 @@ pub async fn create_conversation(
         .await?
         .ok_or(AppError::NotFound)?;
     if created == Created::New {
-        state.fanout.conversation(state, &conversation).await;
+        state.fanout.conversation(&conversation).await;
         // New contacts learn whether the others are online right now.
         let members: Vec<UserId> = conversation.members.iter().map(|m| m.id).collect();
         for member in members.iter().filter(|m| state.hub.is_online(**m)) {
@@ -235,7 +235,7 @@ pub async fn leave(state: &AppState, me: &AuthUser, id: ConversationId) -> AppRe
     let members = state.db.member_ids(id).await?;
     if let Some(first) = members.first() {
         if let Some(view) = state.db.conversation(id, *first).await? {
-            state.fanout.conversation(state, &view).await;
+            state.fanout.conversation(&view).await;
         }
     }
     Ok(())

@@ -7,9 +7,10 @@ use crate::config::Settings;
 use crate::db::notify::PgBus;
 use crate::db::{self, DbError};
 use crate::error::{panic_response, AppError};
-use crate::fanout::{self, Fanout};
-use crate::state::{AppState, Shutdown};
-use crate::ws::hub::Hub;
+use crate::realtime::bus::{self, Outbox};
+use crate::realtime::{Fanout, Hub};
+use crate::shutdown::Shutdown;
+use crate::state::AppState;
 use crate::{auth, routes, secret, site, ws};
 use axum::response::IntoResponse;
 use axum::serve::ListenerExt;
@@ -93,10 +94,8 @@ impl Application {
             }
             DatabaseUrl::Sqlite(_) => None,
         };
-        let fanout = match &bus {
-            Some(bus) => Fanout::shared(hub.clone(), bus.clone()),
-            None => Fanout::local(hub.clone()),
-        };
+        let outbox = bus.clone().map(Outbox::start);
+        let fanout = Arc::new(Fanout::new(hub.clone(), db.clone(), outbox));
         let state = AppState {
             leptos_options: site::leptos_options(&settings.site_root, addr),
             db,
@@ -104,10 +103,14 @@ impl Application {
             settings: Arc::new(settings),
             shutdown: Shutdown::default(),
             hub,
-            fanout: Arc::new(fanout),
+            fanout,
         };
         if let Some(bus) = bus {
-            tokio::spawn(fanout::listen(state.clone(), bus));
+            tokio::spawn(bus::listen(
+                state.fanout.clone(),
+                bus,
+                state.shutdown.clone(),
+            ));
         }
         crate::memory::spawn_trimmer(state.hub.clone());
         Ok(Application { listener, state })

@@ -3,12 +3,11 @@
 use crate::auth::Auth;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::fanout::Fanout;
-use crate::ws::hub::Hub;
+use crate::realtime::{Fanout, Hub};
+use crate::shutdown::Shutdown;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
-use tokio::sync::watch;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -19,31 +18,4 @@ pub struct AppState {
     pub shutdown: Shutdown,
     pub hub: Arc<Hub>,
     pub fanout: Arc<Fanout>,
-}
-
-/// Tells long-lived tasks (WebSockets) that the server is stopping, so they can say goodbye.
-#[derive(Clone)]
-pub struct Shutdown(watch::Sender<bool>);
-
-impl Default for Shutdown {
-    fn default() -> Self {
-        Shutdown(watch::channel(false).0)
-    }
-}
-
-impl Shutdown {
-    pub fn trigger(&self) {
-        self.0.send_replace(true);
-    }
-
-    pub fn is_triggered(&self) -> bool {
-        *self.0.borrow()
-    }
-
-    /// Resolves once `trigger` has been called (at once if it already was).
-    pub async fn wait(&self) {
-        let mut rx = self.0.subscribe();
-        // The sender lives in `self`, so the channel cannot close while we wait.
-        let _ = rx.wait_for(|stopping| *stopping).await;
-    }
 }

@@ -2,15 +2,14 @@
 //! queues for it, keeps the line alive with pings, and closes politely (1001 when the server
 //! stops, 1008 for abuse, 4001 when the session is revoked).
 
-use super::frames;
-use super::hub::{serialize, Outbound, Registration};
+use super::frames::{self, Client, Step};
+use super::limiter::RateLimiter;
 use crate::auth::AuthUser;
+use crate::realtime::hub::{serialize, Outbound, Registration};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use shared::ws::{ServerMsg, PROTOCOL_VERSION};
-use shared::ConversationId;
-use std::collections::HashMap;
+use shared::ws::{CloseCode, ServerMsg, PROTOCOL_VERSION};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -23,37 +22,28 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing connection waits for the client's Close.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
-pub const CLOSE_GOING_AWAY: u16 = 1001;
-pub const CLOSE_POLICY: u16 = 1008;
-pub const CLOSE_TRY_AGAIN: u16 = 1013;
-
 pub async fn run(socket: WebSocket, state: AppState, me: AuthUser) {
     let (registration, outbound) = state.hub.register(me.user.id, me.session);
+    let user = me.user.id;
     let mut conn = Connection {
-        state: state.clone(),
-        me,
+        client: Client::new(state.clone(), me, registration.id),
         registration,
         limiter: RateLimiter::new(),
-        typing: HashMap::new(),
     };
     if conn.registration.first {
-        frames::announce_presence(&conn.state, conn.me.user.id, true).await;
+        state.fanout.announce_presence(user, true).await;
     }
     let reason = conn.serve(socket, outbound).await;
-    tracing::debug!(user = %conn.me.user.id, reason, "websocket closed");
-    let user = conn.me.user.id;
+    tracing::debug!(%user, reason, "websocket closed");
     if conn.registration.close() {
-        frames::announce_presence(&state, user, false).await;
+        state.fanout.announce_presence(user, false).await;
     }
 }
 
-pub struct Connection {
-    pub state: AppState,
-    pub me: AuthUser,
-    pub registration: Registration,
+struct Connection {
+    client: Client,
+    registration: Registration,
     limiter: RateLimiter,
-    /// When this connection last relayed `typing`, per conversation.
-    pub typing: HashMap<ConversationId, Instant>,
 }
 
 impl Connection {
@@ -63,11 +53,12 @@ impl Connection {
         mut outbound: mpsc::Receiver<Outbound>,
     ) -> &'static str {
         let (mut sink, mut stream) = socket.split();
+        let state = &self.client.state;
         let ready = ServerMsg::Ready {
-            user: self.me.user.me(),
+            user: self.client.me.user.me(),
             protocol: PROTOCOL_VERSION,
         };
-        let present = frames::present_contacts(&self.state, self.me.user.id).await;
+        let present = state.fanout.present_contacts(self.client.me.user.id).await;
         for msg in std::iter::once(ready).chain(present) {
             if write(&mut sink, Message::Text(serialize(&msg)))
                 .await
@@ -76,7 +67,7 @@ impl Connection {
                 return "write failed";
             }
         }
-        let stopping = self.state.shutdown.clone();
+        let stopping = state.shutdown.clone();
         let stopping = stopping.wait();
         tokio::pin!(stopping);
         let mut ping =
@@ -106,32 +97,22 @@ impl Connection {
                 queued = outbound.recv() => outbound_step(queued),
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
-                        Step::Close(CLOSE_POLICY, "idle")
+                        Step::Close(CloseCode::Policy, "idle")
                     } else {
                         Step::Ping
                     }
                 }
-                _ = &mut stopping => Step::Close(CLOSE_GOING_AWAY, "server shutting down"),
+                _ = &mut stopping => Step::Close(CloseCode::GoingAway, CloseCode::GoingAway.reason()),
                 }
             };
             let result = match next {
                 Step::Nothing => Ok(()),
                 Step::Send(frame) => write_run(&mut sink, frame, &mut outbound, &mut pending).await,
                 Step::Reply(msg) => write(&mut sink, Message::Text(serialize(&msg))).await,
-                Step::Replies(msgs) => {
-                    let mut result = Ok(());
-                    for msg in msgs {
-                        result = write(&mut sink, Message::Text(serialize(&msg))).await;
-                        if result.is_err() {
-                            break;
-                        }
-                    }
-                    result
-                }
                 Step::Ping => write(&mut sink, Message::Ping(Default::default())).await,
                 Step::Close(code, reason) => {
                     let frame = CloseFrame {
-                        code,
+                        code: code.code(),
                         reason: Utf8Bytes::from_static(reason),
                     };
                     if write(&mut sink, Message::Close(Some(frame))).await.is_ok() {
@@ -158,7 +139,7 @@ impl Connection {
     async fn on_text(&mut self, text: &str) -> Step {
         if !self.limiter.allow() {
             return if self.limiter.flooding() {
-                Step::Close(CLOSE_POLICY, "too many frames")
+                Step::Close(CloseCode::Policy, "too many frames")
             } else {
                 Step::Reply(frames::error(
                     "rate_limited",
@@ -168,7 +149,7 @@ impl Connection {
             };
         }
         match serde_json::from_str(text) {
-            Ok(frame) => frames::handle(self, frame).await,
+            Ok(frame) => self.client.handle(frame).await,
             Err(e) => Step::Reply(frames::error(
                 "bad_frame",
                 &format!("That frame is not valid: {e}"),
@@ -178,22 +159,12 @@ impl Connection {
     }
 }
 
-/// What the connection does after an event.
-pub enum Step {
-    Nothing,
-    Send(Utf8Bytes),
-    Reply(ServerMsg),
-    Replies(Vec<ServerMsg>),
-    Ping,
-    Close(u16, &'static str),
-}
-
 fn outbound_step(queued: Option<Outbound>) -> Step {
     match queued {
         Some(Outbound::Frame(frame)) => Step::Send(frame),
-        Some(Outbound::Close(code, reason)) => Step::Close(code, reason),
+        Some(Outbound::Close(code)) => Step::Close(code, code.reason()),
         // Let go by the hub: too slow to keep up.
-        None => Step::Close(CLOSE_TRY_AGAIN, "too slow; reconnect and catch up"),
+        None => Step::Close(CloseCode::TryAgain, CloseCode::TryAgain.reason()),
     }
 }
 
@@ -238,64 +209,5 @@ where
     match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
-    }
-}
-
-/// A token bucket for client frames: bursts are fine, a steady flood is not.
-struct RateLimiter {
-    tokens: f64,
-    at: Instant,
-    refused: u32,
-}
-
-/// Room for a reconnecting client that retries its unacknowledged sends at once.
-const BURST: f64 = 200.0;
-const PER_SECOND: f64 = 100.0;
-/// Refused frames in a row after which the client counts as flooding and is disconnected.
-const FLOOD: u32 = 50;
-
-impl RateLimiter {
-    fn new() -> Self {
-        RateLimiter {
-            tokens: BURST,
-            at: Instant::now(),
-            refused: 0,
-        }
-    }
-
-    fn allow(&mut self) -> bool {
-        let now = Instant::now();
-        self.tokens =
-            (self.tokens + now.duration_since(self.at).as_secs_f64() * PER_SECOND).min(BURST);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            self.refused = 0;
-            true
-        } else {
-            self.refused += 1;
-            false
-        }
-    }
-
-    fn flooding(&self) -> bool {
-        self.refused >= FLOOD
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bursts_pass_and_floods_are_caught() {
-        let mut limiter = RateLimiter::new();
-        assert!((0..200).all(|_| limiter.allow()));
-        assert!(!limiter.allow());
-        assert!(!limiter.flooding());
-        for _ in 0..FLOOD {
-            limiter.allow();
-        }
-        assert!(limiter.flooding());
     }
 }

@@ -1,61 +1,93 @@
-//! What each client frame does, and the frames the server makes on its own (errors, presence).
+//! What each client frame does for one connection, and the error frames the server makes.
 
-use super::connection::{Connection, Step};
+use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::messaging::{self, Outgoing};
+use crate::realtime::ConnId;
 use crate::state::AppState;
-use shared::ws::{ClientMsg, ServerMsg};
-use shared::UserId;
+use axum::extract::ws::Utf8Bytes;
+use shared::ws::{ClientMsg, CloseCode, ServerMsg};
+use shared::ConversationId;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// At most one `typing` relayed per conversation in this time, however often a client sends it.
 const TYPING_EVERY: Duration = Duration::from_secs(2);
 
-pub async fn handle(conn: &mut Connection, frame: ClientMsg) -> Step {
-    let (state, me) = (&conn.state, &conn.me);
-    match frame {
-        ClientMsg::Ping => Step::Reply(ServerMsg::Pong),
-        ClientMsg::Send {
-            client_id,
-            conversation_id,
-            text,
-            img,
-        } => {
-            let out = Outgoing {
-                conversation_id,
+/// What the connection does after an event.
+pub enum Step {
+    Nothing,
+    Send(Utf8Bytes),
+    Reply(ServerMsg),
+    Ping,
+    Close(CloseCode, &'static str),
+}
+
+/// The signed-in person behind one connection, and what the frames need to remember.
+pub struct Client {
+    pub state: AppState,
+    pub me: AuthUser,
+    pub conn: ConnId,
+    /// When this connection last relayed `typing`, per conversation.
+    typing: HashMap<ConversationId, Instant>,
+}
+
+impl Client {
+    pub fn new(state: AppState, me: AuthUser, conn: ConnId) -> Self {
+        Client {
+            state,
+            me,
+            conn,
+            typing: HashMap::new(),
+        }
+    }
+
+    pub async fn handle(&mut self, frame: ClientMsg) -> Step {
+        let (state, me) = (&self.state, &self.me);
+        match frame {
+            ClientMsg::Ping => Step::Reply(ServerMsg::Pong),
+            ClientMsg::Send {
                 client_id,
+                conversation_id,
                 text,
                 img,
-            };
-            match messaging::send(state, me, out, Some(conn.registration.id)).await {
-                Ok((message, _)) => Step::Reply(ServerMsg::Ack { client_id, message }),
-                Err(e) => Step::Reply(from_error(&e, Some(client_id))),
-            }
-        }
-        ClientMsg::Read {
-            conversation_id,
-            seq,
-        } => match messaging::mark_read(state, me, conversation_id, seq).await {
-            // The reader's connections, this one included, hear of it through the fan-out.
-            Ok(_) => Step::Nothing,
-            Err(e) => Step::Reply(from_error(&e, None)),
-        },
-        ClientMsg::Typing { conversation_id } => {
-            let now = Instant::now();
-            let recent = conn
-                .typing
-                .get(&conversation_id)
-                .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY);
-            if recent {
-                return Step::Nothing;
-            }
-            match messaging::typing(state, me, conversation_id).await {
-                Ok(()) => {
-                    conn.typing.insert(conversation_id, now);
-                    Step::Nothing
+            } => {
+                let out = Outgoing {
+                    conversation_id,
+                    client_id,
+                    text,
+                    img,
+                };
+                match messaging::send(state, me, out, Some(self.conn)).await {
+                    Ok((message, _)) => Step::Reply(ServerMsg::Ack { client_id, message }),
+                    Err(e) => Step::Reply(from_error(&e, Some(client_id))),
                 }
+            }
+            ClientMsg::Read {
+                conversation_id,
+                seq,
+            } => match messaging::mark_read(state, me, conversation_id, seq).await {
+                // The reader's connections, this one included, hear of it through the fan-out.
+                Ok(_) => Step::Nothing,
                 Err(e) => Step::Reply(from_error(&e, None)),
+            },
+            ClientMsg::Typing { conversation_id } => {
+                let now = Instant::now();
+                let recent = self
+                    .typing
+                    .get(&conversation_id)
+                    .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY);
+                if recent {
+                    return Step::Nothing;
+                }
+                match messaging::typing(state, me, conversation_id).await {
+                    Ok(()) => {
+                        self.typing.insert(conversation_id, now);
+                        Step::Nothing
+                    }
+                    Err(e) => Step::Reply(from_error(&e, None)),
+                }
             }
         }
     }
@@ -88,31 +120,4 @@ pub fn from_error(e: &AppError, client_id: Option<Uuid>) -> ServerMsg {
         message,
         client_id,
     }
-}
-
-/// Tells everyone who shares a conversation with `user` that they came online or went away.
-pub async fn announce_presence(state: &AppState, user: UserId, online: bool) {
-    match state.db.contact_ids(user).await {
-        Ok(contacts) => state.fanout.frame(
-            &contacts,
-            ServerMsg::Presence {
-                user_id: user,
-                online,
-            },
-        ),
-        Err(e) => tracing::warn!(error = %e, "could not announce presence"),
-    }
-}
-
-/// Which of `user`'s contacts are online right now, for a connection that just opened.
-pub async fn present_contacts(state: &AppState, user: UserId) -> Vec<ServerMsg> {
-    let contacts = state.db.contact_ids(user).await.unwrap_or_default();
-    contacts
-        .into_iter()
-        .filter(|c| state.hub.is_online(*c))
-        .map(|c| ServerMsg::Presence {
-            user_id: c,
-            online: true,
-        })
-        .collect()
 }

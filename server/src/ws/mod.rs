@@ -1,9 +1,9 @@
 //! `GET /ws`: the real-time channel. Authenticated at the upgrade (cookie or bearer), refused
 //! from foreign origins, with small buffers so that idle connections stay cheap.
 
-pub mod connection;
+mod connection;
 mod frames;
-pub mod hub;
+mod limiter;
 
 use crate::auth::{csrf, AuthUser};
 use crate::error::{AppError, AppResult};

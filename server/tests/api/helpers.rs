@@ -137,7 +137,7 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     db: Option<Db>,
-    hub: Option<std::sync::Arc<server::ws::hub::Hub>>,
+    hub: Option<std::sync::Arc<server::realtime::Hub>>,
     pub backend: Backend,
     stop: Option<oneshot::Sender<()>>,
     task: Option<std::thread::JoinHandle<std::io::Result<()>>>,
@@ -212,7 +212,7 @@ impl TestApp {
     }
 
     /// The running server's connection registry, to see what the server sees.
-    pub fn hub(&self) -> &server::ws::hub::Hub {
+    pub fn hub(&self) -> &server::realtime::Hub {
         self.hub.as_ref().expect("server running")
     }
 

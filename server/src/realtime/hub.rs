@@ -4,7 +4,7 @@
 //! so one slow reader can neither grow memory nor hold anyone else up.
 
 use axum::extract::ws::Utf8Bytes;
-use shared::ws::ServerMsg;
+use shared::ws::{CloseCode, ServerMsg};
 use shared::UserId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -21,8 +21,8 @@ pub type ConnId = u64;
 pub enum Outbound {
     /// A text frame, serialised once for every recipient.
     Frame(Utf8Bytes),
-    /// Close the connection with this code and reason.
-    Close(u16, &'static str),
+    /// Close the connection with this code.
+    Close(CloseCode),
 }
 
 struct Conn {
@@ -33,10 +33,10 @@ struct Conn {
 }
 
 impl Conn {
-    fn close(&self, code: u16, reason: &'static str) {
+    fn close(&self, code: CloseCode) {
         if let Some(tx) = &self.tx {
             // Full: the connection is being let go anyway.
-            let _ = tx.try_send(Outbound::Close(code, reason));
+            let _ = tx.try_send(Outbound::Close(code));
         }
     }
 }
@@ -165,19 +165,19 @@ impl Hub {
     }
 
     /// Closes the connections opened with `session` (after logout).
-    pub fn close_session(&self, session: Uuid, code: u16, reason: &'static str) {
+    pub fn close_session(&self, session: Uuid, code: CloseCode) {
         for conns in self.lock().values() {
             for conn in conns.iter().filter(|c| c.session == session) {
-                conn.close(code, reason);
+                conn.close(code);
             }
         }
     }
 
     /// Closes every connection of `user` (after a password change).
-    pub fn close_user(&self, user: UserId, code: u16, reason: &'static str) {
+    pub fn close_user(&self, user: UserId, code: CloseCode) {
         if let Some(conns) = self.lock().get(&user) {
             for conn in conns {
-                conn.close(code, reason);
+                conn.close(code);
             }
         }
     }
@@ -279,10 +279,16 @@ mod tests {
         let session = Uuid::new_v4();
         let (_a, mut rx_a) = hub.register(UserId(1), session);
         let (_b, mut rx_b) = hub.register(UserId(1), Uuid::new_v4());
-        hub.close_session(session, 4001, "signed out");
-        assert!(matches!(rx_a.try_recv(), Ok(Outbound::Close(4001, _))));
+        hub.close_session(session, CloseCode::SignedOut);
+        assert!(matches!(
+            rx_a.try_recv(),
+            Ok(Outbound::Close(CloseCode::SignedOut))
+        ));
         assert!(rx_b.try_recv().is_err());
-        hub.close_user(UserId(1), 4002, "password changed");
-        assert!(matches!(rx_b.try_recv(), Ok(Outbound::Close(4002, _))));
+        hub.close_user(UserId(1), CloseCode::PasswordChanged);
+        assert!(matches!(
+            rx_b.try_recv(),
+            Ok(Outbound::Close(CloseCode::PasswordChanged))
+        ));
     }
 }

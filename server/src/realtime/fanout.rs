@@ -1,0 +1,138 @@
+//! Who hears about what: frames go to the open connections in this process at once and, when
+//! several processes share a PostgreSQL database, to the others through the bus. Large things
+//! (a message, a conversation) travel by reference; each process reads them back.
+
+use super::bus::{Event, Outbox};
+use super::hub::{ConnId, Hub};
+use crate::db::Db;
+use shared::ws::{CloseCode, ServerMsg};
+use shared::{Conversation, ConversationId, Message, UserId};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct Fanout {
+    hub: Arc<Hub>,
+    db: Db,
+    /// To the other processes; `None` when this is the only one (SQLite).
+    outbox: Option<Outbox>,
+}
+
+impl Fanout {
+    pub fn new(hub: Arc<Hub>, db: Db, outbox: Option<Outbox>) -> Self {
+        Fanout { hub, db, outbox }
+    }
+
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    pub(super) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// This process, so it can ignore its own notifications.
+    pub fn origin(&self) -> Option<Uuid> {
+        self.outbox.as_ref().map(Outbox::origin)
+    }
+
+    fn publish(&self, event: Event) {
+        if let Some(outbox) = &self.outbox {
+            outbox.publish(event);
+        }
+    }
+
+    pub fn frame(&self, users: &[UserId], frame: ServerMsg) {
+        self.hub.send(users, &frame, None);
+        self.publish(Event::Frame {
+            users: users.to_vec(),
+            frame: Box::new(frame),
+        });
+    }
+
+    /// A stored message, for every member's connections but `skip` (the sender's, which is acked).
+    pub fn message(&self, members: &[UserId], message: &Message, skip: Option<ConnId>) {
+        self.hub.send(
+            members,
+            &ServerMsg::Message {
+                message: message.clone(),
+            },
+            skip,
+        );
+        self.publish(Event::Message {
+            conversation_id: message.conversation_id,
+            seq: message.seq,
+        });
+    }
+
+    /// A new or changed conversation, announced to each member with their own view of it.
+    pub async fn conversation(&self, conversation: &Conversation) {
+        let members: Vec<UserId> = conversation.members.iter().map(|m| m.id).collect();
+        self.announce_locally(conversation.id, &members).await;
+        self.publish(Event::Conversation {
+            conversation_id: conversation.id,
+        });
+    }
+
+    pub fn close_session(&self, session: Uuid, code: CloseCode) {
+        self.hub.close_session(session, code);
+        self.publish(Event::CloseSession {
+            session,
+            code: code.code(),
+        });
+    }
+
+    pub fn close_user(&self, user: UserId, code: CloseCode) {
+        self.hub.close_user(user, code);
+        self.publish(Event::CloseUser {
+            user,
+            code: code.code(),
+        });
+    }
+
+    async fn announce_locally(&self, id: ConversationId, members: &[UserId]) {
+        for member in members.iter().filter(|m| self.hub.is_online(**m)) {
+            if let Ok(Some(view)) = self.db.conversation(id, *member).await {
+                self.hub.send(
+                    &[*member],
+                    &ServerMsg::Conversation { conversation: view },
+                    None,
+                );
+            }
+        }
+    }
+
+    /// What another process published, for this process's connections.
+    pub(super) async fn deliver(&self, event: Event) {
+        match event {
+            Event::Frame { users, frame } => self.hub.send(&users, &frame, None),
+            Event::Message {
+                conversation_id,
+                seq,
+            } => {
+                let members = match self.db.member_ids(conversation_id).await {
+                    Ok(members) if members.iter().any(|m| self.hub.is_online(*m)) => members,
+                    _ => return,
+                };
+                if let Ok(Some(message)) = self.db.message_at(conversation_id, seq).await {
+                    self.hub
+                        .send(&members, &ServerMsg::Message { message }, None);
+                }
+            }
+            Event::Conversation { conversation_id } => {
+                if let Ok(members) = self.db.member_ids(conversation_id).await {
+                    self.announce_locally(conversation_id, &members).await;
+                }
+            }
+            Event::CloseSession { session, code } => {
+                if let Some(code) = CloseCode::from_code(code) {
+                    self.hub.close_session(session, code)
+                }
+            }
+            Event::CloseUser { user, code } => {
+                if let Some(code) = CloseCode::from_code(code) {
+                    self.hub.close_user(user, code)
+                }
+            }
+        }
+    }
+}

@@ -25,7 +25,7 @@ pub async fn register(state: &AppState, req: RegisterRequest, ip: IpAddr) -> App
     let display_name = validate::display_name(&req.display_name)
         .map_err(|e| fields.insert("display_name".into(), e.into()));
     let email = validate::email(&req.email).map_err(|e| fields.insert("email".into(), e.into()));
-    if let Err(e) = validate::password(&req.password) {
+    if let Err(e) = new_password(&req.password) {
         fields.insert("password".into(), e.into());
     }
     let (Ok(display_name), Ok(email), true) = (display_name, email, fields.is_empty()) else {
@@ -90,6 +90,13 @@ fn check_sign_in_fields(req: &LoginRequest) -> AppResult<()> {
     }
 }
 
+/// The rules for a new password: the shared length rules, then (here only) not too easy to
+/// guess.
+fn new_password(raw: &str) -> Result<(), &'static str> {
+    validate::password(raw)?;
+    password::weakness(raw).map_or(Ok(()), Err)
+}
+
 pub async fn logout(state: &AppState, session: Uuid) -> AppResult<()> {
     state.db.delete_session(session).await?;
     state.fanout.close_session(session, CLOSE_SIGNED_OUT);
@@ -118,7 +125,7 @@ pub async fn update_me(
     };
     let mut new_hash = None;
     if let Some(change) = req.password {
-        if let Err(e) = validate::password(&change.new) {
+        if let Err(e) = new_password(&change.new) {
             fields.insert("password.new".into(), e.into());
         } else {
             let account = validate::email_key(&me.user.email);

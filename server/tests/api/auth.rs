@@ -49,6 +49,7 @@ both!(spawn_app =>
     unknown_email_and_wrong_password_get_the_same_answer,
     failed_sign_ins_are_rate_limited,
     sign_in_sizes_are_checked_before_anything_is_kept,
+    common_passwords_are_refused,
     logout_revokes_the_token_it_was_sent_with,
     a_password_change_revokes_every_token,
     bad_tokens_are_refused,
@@ -268,6 +269,56 @@ async fn sign_in_sizes_are_checked_before_anything_is_kept(app: TestApp) {
             .await
             .status(),
         StatusCode::OK
+    );
+}
+
+async fn common_passwords_are_refused(app: TestApp) {
+    let sign_up = |password: &'static str| {
+        app.client
+            .post(app.at("/api/auth/register"))
+            .json(&json!({"display_name": "Ana", "email": "ana@example.com", "password": password}))
+            .send()
+    };
+    for (password, why) in [
+        ("password", "This password is too common; choose another."),
+        ("12345678", "This password is too common; choose another."),
+        ("Qwertyuiop", "This password is too common; choose another."),
+        ("aaaaaaaa", "Use more than one repeated character."),
+        ("%%%%%%%%%%%%", "Use more than one repeated character."),
+    ] {
+        let response = sign_up(password).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password}"
+        );
+        let fields = error_of(response).await.fields.unwrap();
+        assert_eq!(fields["password"], why, "{password}");
+    }
+    assert_eq!(
+        login(&app, "ana@example.com", "password").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "no account was made"
+    );
+    let (_, token) = register(&app, "Ana", "ana@example.com").await;
+    let change = app
+        .client
+        .patch(app.at("/api/me"))
+        .bearer_auth(&token)
+        .json(&json!({"password": {"current": "correct horse battery", "new": "PASSWORD1"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(change.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = error_of(change).await.fields.unwrap();
+    assert_eq!(
+        fields["password.new"],
+        "This password is too common; choose another."
+    );
+    assert_eq!(
+        me(&app, &token).await.status(),
+        StatusCode::OK,
+        "nothing changed"
     );
 }
 

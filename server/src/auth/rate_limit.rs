@@ -1,9 +1,9 @@
 //! Limits on guessing passwords and on costly requests, in fixed windows. A window ends on its
 //! own, so an attacker can slow a real user down but never lock them out for good.
 //!
-//! - Sign-in: 20 attempts per client address and 10 per account in 15 minutes. An attempt is
-//!   counted *before* its password is checked, so guesses sent in parallel cannot outrun the
-//!   count. A success clears the account's counter and takes its own attempt back from the
+//! - Sign-in: 20 failed attempts per client address and 10 per account in 15 minutes. An
+//!   attempt is counted *before* its password is checked, so guesses sent in parallel cannot
+//!   outrun the count. A success clears the account's counter and takes its own attempt back from the
 //!   address; it never clears the address's counter, or an attacker could reset theirs by
 //!   signing in to an account of their own between guesses.
 //! - A password change: the guess at the current password counts against the account, as at

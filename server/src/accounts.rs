@@ -19,17 +19,20 @@ pub struct SignedIn {
 pub const SEARCH_DEFAULT_LIMIT: i64 = 20;
 pub const SEARCH_MAX_LIMIT: i64 = 50;
 
-pub async fn register(state: &AppState, req: RegisterRequest) -> AppResult<SignedIn> {
+/// Signs a new person up. Counted against `ip`'s sign-ups once the fields are valid, before
+/// the (costly) hash.
+pub async fn register(state: &AppState, req: RegisterRequest, ip: IpAddr) -> AppResult<SignedIn> {
     let mut fields = FieldErrors::new();
     let display_name = validate::display_name(&req.display_name)
         .map_err(|e| fields.insert("display_name".into(), e.into()));
     let email = validate::email(&req.email).map_err(|e| fields.insert("email".into(), e.into()));
-    if let Err(e) = validate::password(&req.password) {
+    if let Err(e) = new_password(&req.password) {
         fields.insert("password".into(), e.into());
     }
     let (Ok(display_name), Ok(email), true) = (display_name, email, fields.is_empty()) else {
         return Err(AppError::Validation(fields));
     };
+    state.auth.limits.sign_up(&state.db, ip).await?;
     let password_hash = password::hash(req.password, state.auth.bcrypt_cost).await?;
     let user = state
         .db
@@ -49,14 +52,12 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> AppResult<Signe
     start_session(state, user).await
 }
 
-/// One answer for an unknown email and a wrong password, after the same amount of work.
+/// One answer for an unknown email and a wrong password, after the same amount of work. The
+/// attempt is counted before the password is checked (see `auth::rate_limit`).
 pub async fn login(state: &AppState, req: LoginRequest, ip: IpAddr) -> AppResult<SignedIn> {
+    check_sign_in_fields(&req)?;
     let account = validate::email_key(&req.email);
-    state
-        .auth
-        .limits
-        .check(ip, &account)
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    let attempt = state.auth.limits.sign_in(&state.db, ip, &account).await?;
     let user = state.db.user_by_email(&req.email).await?;
     let hash = match &user {
         Some(user) => user.password_hash.0.clone(),
@@ -65,14 +66,36 @@ pub async fn login(state: &AppState, req: LoginRequest, ip: IpAddr) -> AppResult
     let verified = password::verify(req.password, hash).await?;
     match user {
         Some(user) if verified => {
-            state.auth.limits.succeeded(&account);
+            attempt.succeeded(&state.db).await?;
             start_session(state, user).await
         }
-        _ => {
-            state.auth.limits.failed(ip, &account);
-            Err(AppError::InvalidCredentials)
-        }
+        _ => Err(AppError::InvalidCredentials),
     }
+}
+
+/// What no account can have is refused (422) before anything is counted, looked up or kept:
+/// an email that sign-up would refuse (too long, not an address, control characters) or a
+/// password over the size limit. It tells nothing about which accounts exist.
+fn check_sign_in_fields(req: &LoginRequest) -> AppResult<()> {
+    let mut fields = FieldErrors::new();
+    if let Err(e) = validate::email(&req.email) {
+        fields.insert("email".into(), e.into());
+    }
+    if req.password.len() > validate::PASSWORD_MAX_BYTES {
+        fields.insert("password".into(), "That password is too long.".into());
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(fields))
+    }
+}
+
+/// The rules for a new password: the shared length rules, then (here only) not too easy to
+/// guess.
+fn new_password(raw: &str) -> Result<(), &'static str> {
+    validate::password(raw)?;
+    password::weakness(raw).map_or(Ok(()), Err)
 }
 
 pub async fn logout(state: &AppState, session: Uuid) -> AppResult<()> {
@@ -83,6 +106,7 @@ pub async fn logout(state: &AppState, session: Uuid) -> AppResult<()> {
 
 /// Applies a profile change. A new password revokes every session of the user, this one too;
 /// the caller gets a fresh session back so the browser that made the change stays signed in.
+/// The guess at the current password counts against the account as a sign-in would.
 pub async fn update_me(
     state: &AppState,
     me: &AuthUser,
@@ -98,15 +122,24 @@ pub async fn update_me(
     };
     let mut new_hash = None;
     if let Some(change) = req.password {
-        if let Err(e) = validate::password(&change.new) {
+        if let Err(e) = new_password(&change.new) {
             fields.insert("password.new".into(), e.into());
-        } else if !password::verify(change.current, me.user.password_hash.0.clone()).await? {
-            fields.insert(
-                "password.current".into(),
-                "That is not your current password.".into(),
-            );
         } else {
-            new_hash = Some(password::hash(change.new, state.auth.bcrypt_cost).await?);
+            let account = validate::email_key(&me.user.email);
+            let guess = state
+                .auth
+                .limits
+                .password_guess(&state.db, &account)
+                .await?;
+            if password::verify(change.current, me.user.password_hash.0.clone()).await? {
+                guess.clear(&state.db).await?;
+                new_hash = Some(password::hash(change.new, state.auth.bcrypt_cost).await?);
+            } else {
+                fields.insert(
+                    "password.current".into(),
+                    "That is not your current password.".into(),
+                );
+            }
         }
     }
     if !fields.is_empty() {

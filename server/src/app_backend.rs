@@ -34,6 +34,10 @@ impl From<AppError> for ApiError {
                 .is_some_and(|v| v.contains("text/html"));
             if !plain_form {
                 response.set_status(e.status());
+                if let AppError::RateLimited { retry_after_secs } = &e {
+                    let seconds = axum::http::HeaderValue::from((*retry_after_secs).max(1));
+                    response.insert_header(axum::http::header::RETRY_AFTER, seconds);
+                }
             }
         }
         ApiError(e.body())
@@ -68,7 +72,8 @@ impl Backend for AppState {
         body: RegisterRequest,
         request: &Parts,
     ) -> Result<AuthOutcome, ApiError> {
-        let signed_in = accounts::register(self, body).await?;
+        let ip = client_ip(request, self.auth.trust_proxy);
+        let signed_in = accounts::register(self, body, ip).await?;
         Ok(self.outcome(signed_in, request))
     }
 

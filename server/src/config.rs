@@ -18,8 +18,12 @@ pub struct Settings {
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,
     pub cookie_secure: CookieSecure,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
-    pub trust_proxy: bool,
+    /// How many proxies in front of the server append the address they were reached from to
+    /// `X-Forwarded-For`; the client is that many entries from the right. 0: no proxy, the
+    /// client is the socket's peer.
+    pub trust_proxy: usize,
+    /// Sign-ups allowed per client address per hour.
+    pub signups_per_hour: u32,
 }
 
 /// When the session cookie gets the `Secure` attribute.
@@ -65,6 +69,8 @@ pub struct ConfigError {
 }
 
 const MIN_SECRET_BYTES: usize = 32;
+/// More proxies than this in a row is a typo, not a deployment.
+const MAX_PROXY_HOPS: usize = 10;
 
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -134,14 +140,30 @@ impl Settings {
             }
         };
         let trust_proxy = match var("LETUSCHAT_TRUST_PROXY")?.as_deref().map(str::trim) {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(ConfigError {
+            None | Some("false") => 0,
+            Some("true") => 1,
+            Some(other) => other
+                .parse()
+                .ok()
+                .filter(|hops| *hops <= MAX_PROXY_HOPS)
+                .ok_or(ConfigError {
                     name: "LETUSCHAT_TRUST_PROXY",
-                    problem: format!("{other:?} is not true or false"),
-                })
-            }
+                    problem: format!(
+                    "{other:?} is not false, true or a number of proxies (0 to {MAX_PROXY_HOPS})"
+                ),
+                })?,
+        };
+        let signups_per_hour = match var("LETUSCHAT_SIGNUPS_PER_HOUR")? {
+            None => 10,
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or(ConfigError {
+                    name: "LETUSCHAT_SIGNUPS_PER_HOUR",
+                    problem: format!("{v:?} is not a whole number of at least 1"),
+                })?,
         };
         Ok(Settings {
             addr,
@@ -153,6 +175,7 @@ impl Settings {
             bcrypt_cost,
             cookie_secure,
             trust_proxy,
+            signups_per_hour,
         })
     }
 }
@@ -236,7 +259,8 @@ mod tests {
         assert!(s.jwt_secret.is_none());
         assert_eq!(s.bcrypt_cost, 12);
         assert_eq!(s.cookie_secure, CookieSecure::Auto);
-        assert!(!s.trust_proxy);
+        assert_eq!(s.trust_proxy, 0);
+        assert_eq!(s.signups_per_hour, 10);
     }
 
     #[test]
@@ -265,17 +289,33 @@ mod tests {
                 .name,
             "LETUSCHAT_COOKIE_SECURE"
         );
-        assert!(
-            settings(&[("LETUSCHAT_TRUST_PROXY", "true")])
-                .unwrap()
-                .trust_proxy
-        );
+        for (value, hops) in [("false", 0), ("true", 1), ("0", 0), ("1", 1), (" 2 ", 2)] {
+            let s = settings(&[("LETUSCHAT_TRUST_PROXY", value)]).unwrap();
+            assert_eq!(s.trust_proxy, hops, "{value:?}");
+        }
+        for bad in ["yes", "-1", "11", "1.5"] {
+            assert_eq!(
+                settings(&[("LETUSCHAT_TRUST_PROXY", bad)])
+                    .unwrap_err()
+                    .name,
+                "LETUSCHAT_TRUST_PROXY",
+                "{bad:?}"
+            );
+        }
         assert_eq!(
-            settings(&[("LETUSCHAT_TRUST_PROXY", "1")])
-                .unwrap_err()
-                .name,
-            "LETUSCHAT_TRUST_PROXY"
+            settings(&[("LETUSCHAT_SIGNUPS_PER_HOUR", "500")])
+                .unwrap()
+                .signups_per_hour,
+            500
         );
+        for bad in ["0", "-3", "many"] {
+            assert_eq!(
+                settings(&[("LETUSCHAT_SIGNUPS_PER_HOUR", bad)])
+                    .unwrap_err()
+                    .name,
+                "LETUSCHAT_SIGNUPS_PER_HOUR"
+            );
+        }
     }
 
     #[test]

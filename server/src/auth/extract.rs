@@ -91,25 +91,39 @@ pub fn session_cookie(
     )
 }
 
-/// The caller's address: the socket's peer, or the first `X-Forwarded-For` hop when the
-/// server is told it sits behind a proxy it trusts.
-pub fn client_ip(parts: &Parts, trust_proxy: bool) -> IpAddr {
-    if trust_proxy {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|ip| ip.trim().parse().ok());
-        if let Some(ip) = forwarded {
-            return ip;
-        }
-    }
-    parts
+/// The caller's address. Behind `trust_proxy` proxies, each appends the address it was reached
+/// from to `X-Forwarded-For`, so the client is that many entries from the right; whatever lies
+/// further left the client wrote itself (as axum-client-ip's `RightmostXForwardedFor` reads it,
+/// with hops). Without proxies, or when that entry is missing or unreadable (the request did
+/// not come through them), the socket's peer.
+pub fn client_ip(parts: &Parts, trust_proxy: usize) -> IpAddr {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    forwarded_for(&parts.headers, trust_proxy).unwrap_or(peer)
+}
+
+/// The entry `hops` from the right of `X-Forwarded-For`. Several header lines are one list, in
+/// order; entries are split on bytes, so a client's garbage spoils only its own entries.
+fn forwarded_for(headers: &HeaderMap, hops: usize) -> Option<IpAddr> {
+    if hops == 0 {
+        return None;
+    }
+    let entries: Vec<&[u8]> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .flat_map(|line| line.as_bytes().split(|b| *b == b','))
+        .collect();
+    let entry = std::str::from_utf8(entries.get(entries.len().checked_sub(hops)?)?).ok()?;
+    let entry = entry.trim();
+    // Some proxies add the port: `203.0.113.7:5120`, `[2001:db8::1]:5120`.
+    let ip = entry
+        .parse::<IpAddr>()
+        .or_else(|_| entry.parse::<SocketAddr>().map(|a| a.ip()))
+        .ok()?;
+    Some(ip.to_canonical())
 }
 
 #[cfg(test)]
@@ -147,5 +161,54 @@ mod tests {
             session_cookie("t", 60, CookieSecure::Always, &HeaderMap::new()).ends_with("; Secure")
         );
         assert!(!session_cookie("t", 60, CookieSecure::Never, &proxied).contains("Secure"));
+    }
+
+    fn forwarded(lines: &[&'static str], hops: usize) -> Option<IpAddr> {
+        let mut headers = HeaderMap::new();
+        for line in lines {
+            headers.append("x-forwarded-for", HeaderValue::from_static(line));
+        }
+        forwarded_for(&headers, hops)
+    }
+
+    #[test]
+    fn the_client_is_what_the_trusted_proxies_appended() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // One proxy: the rightmost entry; the client's own entries on the left count for nothing.
+        assert_eq!(forwarded(&["1.1.1.1, 203.0.113.7"], 1), ip("203.0.113.7"));
+        assert_eq!(forwarded(&["203.0.113.7"], 1), ip("203.0.113.7"));
+        // Two proxies (say a CDN, then nginx): the second from the right.
+        assert_eq!(
+            forwarded(&["1.1.1.1, 203.0.113.7, 10.0.0.2"], 2),
+            ip("203.0.113.7")
+        );
+        // Several header lines are one list.
+        assert_eq!(
+            forwarded(&["1.1.1.1", "203.0.113.7, 10.0.0.2"], 2),
+            ip("203.0.113.7")
+        );
+        assert_eq!(forwarded(&["1.1.1.1", "203.0.113.7"], 1), ip("203.0.113.7"));
+        // Ports, IPv6, and IPv4-mapped IPv6 as plain IPv4.
+        assert_eq!(forwarded(&["x, 203.0.113.7:5120"], 1), ip("203.0.113.7"));
+        assert_eq!(forwarded(&["[2001:db8::1]:5120"], 1), ip("2001:db8::1"));
+        assert_eq!(forwarded(&[" 2001:db8::1 "], 1), ip("2001:db8::1"));
+        assert_eq!(forwarded(&["::ffff:203.0.113.7"], 1), ip("203.0.113.7"));
+        // Too few entries, an unreadable one, or no proxy trusted: not an address we believe.
+        assert_eq!(forwarded(&["203.0.113.7"], 2), None);
+        assert_eq!(forwarded(&[], 1), None);
+        assert_eq!(forwarded(&["1.1.1.1, unknown"], 1), None);
+        assert_eq!(forwarded(&["1.1.1.1, 203.0.113.7"], 0), None);
+    }
+
+    #[test]
+    fn garbage_from_the_client_does_not_shift_the_entries() {
+        let mut headers = HeaderMap::new();
+        let line = HeaderValue::from_bytes(b"\xff\xfe, 1.1.1.1, 203.0.113.7").unwrap();
+        headers.append("x-forwarded-for", line);
+        assert_eq!(
+            forwarded_for(&headers, 1),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(forwarded_for(&headers, 3), None);
     }
 }

@@ -1,5 +1,6 @@
-//! Who is calling: passwords, session tokens, the signed-in user extractor, and the guards
-//! around sign-in (rate limits, cross-site requests).
+//! Who is calling: passwords (and which are too easy to guess), session tokens, the signed-in
+//! user and the client address, and the guards around accounts (limits on guessing and on
+//! sign-ups, kept in the database; cross-site requests).
 
 pub mod csrf;
 mod extract;
@@ -10,7 +11,7 @@ pub mod token;
 pub use extract::{client_ip, session_cookie, AuthUser, SESSION_COOKIE};
 
 use crate::config::{CookieSecure, Secret, Settings};
-use rate_limit::LoginLimits;
+use rate_limit::Limits;
 use std::time::Duration;
 
 /// How long a session (and its token) lives without signing in again.
@@ -21,8 +22,9 @@ pub struct Auth {
     pub keys: token::Keys,
     pub bcrypt_cost: u32,
     pub cookie_secure: CookieSecure,
-    pub trust_proxy: bool,
-    pub limits: LoginLimits,
+    /// Proxies in front of the server (`LETUSCHAT_TRUST_PROXY`), for [`client_ip`].
+    pub trust_proxy: usize,
+    pub limits: Limits,
     dummy_hash: tokio::sync::OnceCell<String>,
 }
 
@@ -33,7 +35,7 @@ impl Auth {
             bcrypt_cost: settings.bcrypt_cost,
             cookie_secure: settings.cookie_secure,
             trust_proxy: settings.trust_proxy,
-            limits: LoginLimits::default(),
+            limits: Limits::new(settings.signups_per_hour),
             dummy_hash: tokio::sync::OnceCell::new(),
         }
     }

@@ -1,91 +1,192 @@
-//! Limits on failed sign-ins, per client address and per account, in fixed windows. A window
-//! ends on its own, so an attacker can slow a real user down but never lock them out for good.
-//! A successful sign-in clears the account's counter only: otherwise an attacker could reset
-//! their address's counter by signing in to an account of their own between guesses.
+//! Limits on guessing passwords and on costly requests, in fixed windows. A window ends on its
+//! own, so an attacker can slow a real user down but never lock them out for good.
 //!
-//! The counters live in this process: with several server processes each keeps its own.
+//! - Sign-in: 20 failed attempts per client address and 10 per account in 15 minutes. An
+//!   attempt is counted *before* its password is checked, so guesses sent in parallel cannot
+//!   outrun the count. A success clears the account's counter and takes its own attempt back from the
+//!   address; it never clears the address's counter, or an attacker could reset theirs by
+//!   signing in to an account of their own between guesses.
+//! - A password change: the guess at the current password counts against the account, as at
+//!   sign-in (one budget of guesses per account, whichever way they come).
+//! - Sign-up: `LETUSCHAT_SIGNUPS_PER_HOUR` per client address per hour; each costs a bcrypt hash.
+//!
+//! The counters live in the database ([`crate::db::Attempts`]): server processes that share it
+//! share the limits, and no key an attacker invents costs this process memory. Keys are short
+//! (an account is named by the SHA-256 of its email key); windows that have ended are swept at
+//! most once a minute. An IPv6 address counts by its /64 network, which one subscriber usually
+//! holds whole.
 
-use std::collections::HashMap;
+use crate::db::{Attempt, Db};
+use crate::error::{AppError, AppResult};
+use sha2::{Digest, Sha256};
+use shared::Timestamp;
+use std::fmt::Write;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
-pub struct LoginLimits {
-    by_ip: Limiter,
-    by_account: Limiter,
+pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const SIGN_INS_PER_ADDRESS: u32 = 20;
+/// Wrong passwords per account, at sign-in and at a password change together.
+pub const GUESSES_PER_ACCOUNT: u32 = 10;
+pub const SIGN_UP_WINDOW: Duration = Duration::from_secs(3600);
+const SWEEP_EVERY_MS: i64 = 60_000;
+
+pub struct Limits {
+    signups_per_hour: u32,
+    /// When (ms since the epoch) the next request sweeps ended windows away.
+    next_sweep: AtomicI64,
 }
 
-impl Default for LoginLimits {
-    fn default() -> Self {
-        let window = Duration::from_secs(15 * 60);
-        LoginLimits {
-            by_ip: Limiter::new(20, window),
-            by_account: Limiter::new(10, window),
-        }
-    }
+/// An attempt that was counted, to clear or take back when it turns out well.
+#[must_use]
+pub struct Counted {
+    key: String,
+    window_end: Timestamp,
 }
 
-impl LoginLimits {
-    /// `Err(seconds)` to wait when either counter is spent.
-    pub fn check(&self, ip: IpAddr, account: &str) -> Result<(), u64> {
-        self.by_ip.check(&ip.to_string())?;
-        self.by_account.check(account)
-    }
-
-    pub fn failed(&self, ip: IpAddr, account: &str) {
-        self.by_ip.hit(&ip.to_string());
-        self.by_account.hit(account);
-    }
-
-    pub fn succeeded(&self, account: &str) {
-        self.by_account.clear(account);
-    }
+/// A sign-in attempt, counted against the client address and the account.
+#[must_use]
+pub struct SignInAttempt {
+    address: Counted,
+    account: Counted,
 }
 
-struct Limiter {
-    max: u32,
-    window: Duration,
-    // Never held across an await: every method is synchronous.
-    entries: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl Limiter {
-    fn new(max: u32, window: Duration) -> Self {
-        Limiter {
-            max,
-            window,
-            entries: Mutex::new(HashMap::new()),
+impl Limits {
+    pub fn new(signups_per_hour: u32) -> Self {
+        Limits {
+            signups_per_hour,
+            next_sweep: AtomicI64::new(0),
         }
     }
 
-    fn check(&self, key: &str) -> Result<(), u64> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(key) {
-            Some((start, count)) if *count >= self.max && start.elapsed() < self.window => {
-                Err((self.window - start.elapsed()).as_secs().max(1))
+    /// Counts a sign-in attempt before its password is checked; `RateLimited` when the address
+    /// or the account has had its share.
+    pub async fn sign_in(&self, db: &Db, ip: IpAddr, email_key: &str) -> AppResult<SignInAttempt> {
+        let address = self
+            .count(
+                db,
+                address_key("ip", ip),
+                SIGN_INS_PER_ADDRESS,
+                SIGN_IN_WINDOW,
+            )
+            .await?;
+        match self.password_guess(db, email_key).await {
+            Ok(account) => Ok(SignInAttempt { address, account }),
+            Err(refused) => {
+                // No password was checked: the address has not spent a try.
+                address.refund(db).await?;
+                Err(refused)
             }
-            _ => Ok(()),
         }
     }
 
-    fn hit(&self, key: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > 100_000 {
-            entries.retain(|_, (start, _)| start.elapsed() < self.window);
-        }
-        let entry = entries.entry(key.to_owned()).or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= self.window {
-            *entry = (Instant::now(), 0);
-        }
-        entry.1 += 1;
+    /// Counts a guess at the password of the account `email_key` names.
+    pub async fn password_guess(&self, db: &Db, email_key: &str) -> AppResult<Counted> {
+        self.count(
+            db,
+            account_key(email_key),
+            GUESSES_PER_ACCOUNT,
+            SIGN_IN_WINDOW,
+        )
+        .await
     }
 
-    fn clear(&self, key: &str) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+    /// Counts a sign-up from `ip` (kept even when the sign-up fails later: the hash was paid for).
+    pub async fn sign_up(&self, db: &Db, ip: IpAddr) -> AppResult<()> {
+        self.count(
+            db,
+            address_key("signup", ip),
+            self.signups_per_hour,
+            SIGN_UP_WINDOW,
+        )
+        .await
+        .map(drop)
     }
+
+    async fn count(&self, db: &Db, key: String, max: u32, window: Duration) -> AppResult<Counted> {
+        let now = Timestamp(chrono::Utc::now().timestamp_millis());
+        self.sweep_now_and_then(db, now).await;
+        match db
+            .count_attempt(&key, max, window.as_millis() as i64, now)
+            .await?
+        {
+            Attempt::Counted { window_end } => Ok(Counted { key, window_end }),
+            // A window another request opened may end a moment past `now + window`.
+            Attempt::Refused { window_end } => Err(AppError::RateLimited {
+                retry_after_secs: seconds_until(now, window_end).min(window.as_secs()),
+            }),
+        }
+    }
+
+    /// One request a minute (per process) deletes the windows that have ended, so the table
+    /// holds only what the current windows need.
+    async fn sweep_now_and_then(&self, db: &Db, now: Timestamp) {
+        let due = self.next_sweep.load(Ordering::Relaxed);
+        if now.0 < due
+            || self
+                .next_sweep
+                .compare_exchange(
+                    due,
+                    now.0 + SWEEP_EVERY_MS,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return;
+        }
+        if let Err(e) = db.sweep_attempts(now).await {
+            tracing::warn!(error = %e, "sweeping old sign-in attempts failed");
+        }
+    }
+}
+
+impl Counted {
+    /// The guess was right: the account's wrong guesses are forgotten.
+    pub async fn clear(self, db: &Db) -> AppResult<()> {
+        Ok(db.clear_attempts(&self.key).await?)
+    }
+
+    async fn refund(self, db: &Db) -> AppResult<()> {
+        Ok(db.refund_attempt(&self.key, self.window_end).await?)
+    }
+}
+
+impl SignInAttempt {
+    /// The password was right: the account's counter is cleared and the address gets its
+    /// attempt back (a success is not a failed sign-in), but keeps the failures it had.
+    pub async fn succeeded(self, db: &Db) -> AppResult<()> {
+        self.account.clear(db).await?;
+        self.address.refund(db).await
+    }
+}
+
+/// Whole seconds from `now` to `end`, at least one (what `Retry-After` says).
+fn seconds_until(now: Timestamp, end: Timestamp) -> u64 {
+    let ms = (end.0 - now.0).max(0) as u64;
+    ms.div_ceil(1000).max(1)
+}
+
+/// The counter key of a client address: an IPv4 address (IPv4-mapped IPv6 included) as it is,
+/// an IPv6 address by its /64 network.
+fn address_key(kind: &str, ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => format!("{kind}:{v4}"),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{kind}:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// The counter key of an account: a fixed-size digest of its email key, whatever was typed.
+fn account_key(email_key: &str) -> String {
+    let mut key = String::from("acct:");
+    for byte in Sha256::digest(email_key.as_bytes()) {
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
 }
 
 #[cfg(test)]
@@ -93,39 +194,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_after_the_limit_until_the_window_ends() {
-        let limiter = Limiter::new(3, Duration::from_millis(200));
-        for _ in 0..3 {
-            assert!(limiter.check("k").is_ok());
-            limiter.hit("k");
-        }
-        assert!(limiter.check("k").is_err());
-        assert!(limiter.check("other").is_ok());
-        std::thread::sleep(Duration::from_millis(250));
-        assert!(limiter.check("k").is_ok(), "the window ends by itself");
-        limiter.hit("k");
-        assert!(limiter.check("k").is_ok(), "a new window starts from zero");
+    fn addresses_count_by_host_or_by_ipv6_network() {
+        let key = |ip: &str| address_key("ip", ip.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(
+            key("2001:db8:1:2:aaaa::1"),
+            key("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_eq!(key("2001:db8:1:2::1"), "ip:2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
     }
 
     #[test]
-    fn success_clears_the_account_counter_only() {
-        let limits = LoginLimits::default();
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..10 {
-            limits.failed(ip, "ana@example.com");
-        }
-        assert!(limits.check(ip, "ana@example.com").is_err());
-        let elsewhere: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(limits.check(elsewhere, "bob@example.com").is_ok());
-        limits.succeeded("ana@example.com");
-        assert!(limits.check(ip, "ana@example.com").is_ok());
-        for _ in 0..10 {
-            limits.failed(ip, "carol@example.com");
-        }
-        limits.succeeded("carol@example.com");
-        assert!(
-            limits.check(ip, "dave@example.com").is_err(),
-            "the address stays limited"
+    fn account_keys_are_short_whatever_was_typed() {
+        let long = account_key(&"a".repeat(1_000_000));
+        assert_eq!(long.len(), 5 + 64);
+        assert!(long.starts_with("acct:"));
+        assert_eq!(
+            account_key("ana@example.com"),
+            account_key("ana@example.com")
         );
+        assert_ne!(
+            account_key("ana@example.com"),
+            account_key("bob@example.com")
+        );
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let at = |ms| Timestamp(ms);
+        assert_eq!(seconds_until(at(0), at(900_000)), 900);
+        assert_eq!(seconds_until(at(0), at(1_001)), 2);
+        assert_eq!(seconds_until(at(5_000), at(5_000)), 1);
+        assert_eq!(seconds_until(at(9_000), at(5_000)), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! Storage: the one interface the rest of the server uses, with a SQLite and a PostgreSQL
 //! implementation. No SQL lives outside this module.
 
+mod attempts;
 mod batch;
 pub mod notify;
 mod postgres;
@@ -12,6 +13,7 @@ use shared::{Conversation, ConversationId, Me, Message, ReadPosition, Timestamp,
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub use attempts::{Attempt, Attempts};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -113,8 +115,9 @@ pub enum Created {
     Existing,
 }
 
+/// Everything the server stores; the attempt counters of the limiter are [`Attempts`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Attempts + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// Answers when the database does; for `/readyz`.

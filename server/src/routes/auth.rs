@@ -24,10 +24,11 @@ pub fn router() -> Router<AppState> {
 
 async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(req): Json<RegisterRequest>,
 ) -> AppResult<Response> {
-    let signed_in = accounts::register(&state, req).await?;
+    let signed_in = accounts::register(&state, req, ip).await?;
     Ok(signed_in_response(
         &state,
         &headers,
@@ -80,7 +81,7 @@ pub fn signed_in_response(
     (status, [(SET_COOKIE, cookie)], Json(body)).into_response()
 }
 
-/// The caller's address, for rate limits.
+/// The caller's address, for rate limits (see [`client_ip`]).
 pub struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {

@@ -48,6 +48,8 @@ both!(spawn_app =>
     signing_in_works_with_the_cookie_and_the_bearer_token,
     unknown_email_and_wrong_password_get_the_same_answer,
     failed_sign_ins_are_rate_limited,
+    sign_in_sizes_are_checked_before_anything_is_kept,
+    common_passwords_are_refused,
     logout_revokes_the_token_it_was_sent_with,
     a_password_change_revokes_every_token,
     bad_tokens_are_refused,
@@ -106,7 +108,7 @@ async fn sign_up_fields_are_validated_together(app: TestApp) {
     let response = app
         .client
         .post(app.at("/api/auth/register"))
-        .json(&json!({"display_name": long_name, "email": "a@b.co", "password": "12345678"}))
+        .json(&json!({"display_name": long_name, "email": "a@b.co", "password": "8 chars!"}))
         .send()
         .await
         .unwrap();
@@ -122,16 +124,17 @@ async fn sign_up_fields_are_validated_together(app: TestApp) {
     // Nothing was written: the address is still free.
     register(&app, "Ana", "a@b.co").await;
     // Long passphrases are welcome.
+    let long = "long passphrase ".repeat(64);
     let response = app
         .client
         .post(app.at("/api/auth/register"))
-        .json(&json!({"display_name": "Long", "email": "long@b.co", "password": "x".repeat(1024)}))
+        .json(&json!({"display_name": "Long", "email": "long@b.co", "password": long}))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(
-        login(&app, "long@b.co", &"x".repeat(1024)).await.status(),
+        login(&app, "long@b.co", &long).await.status(),
         StatusCode::OK
     );
 }
@@ -237,6 +240,85 @@ async fn failed_sign_ins_are_rate_limited(app: TestApp) {
         address_limited.status(),
         StatusCode::TOO_MANY_REQUESTS,
         "20 failures from one address"
+    );
+}
+
+/// What no account can have (an email of 1.9 MB, a password over 4096 bytes) is refused with
+/// 422 before it is looked up, counted or kept, however often it is sent.
+async fn sign_in_sizes_are_checked_before_anything_is_kept(app: TestApp) {
+    register(&app, "Ana", "ana@example.com").await;
+    let huge_email = format!("{}@example.com", "a".repeat(1_900_000));
+    for _ in 0..25 {
+        let response = login(&app, &huge_email, "a guess").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let fields = error_of(response).await.fields.unwrap();
+        assert_eq!(fields["email"], "That email address is too long.");
+    }
+    let long_guess = "g".repeat(5000);
+    for _ in 0..25 {
+        let response = login(&app, "ana@example.com", &long_guess).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let fields = error_of(response).await.fields.unwrap();
+        assert_eq!(fields["password"], "That password is too long.");
+    }
+    let not_an_email = login(&app, "ana", "a guess").await;
+    assert_eq!(not_an_email.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // None of the 51 counted against the address or the account.
+    assert_eq!(
+        login(&app, "ana@example.com", "correct horse battery")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+async fn common_passwords_are_refused(app: TestApp) {
+    let sign_up = |password: &'static str| {
+        app.client
+            .post(app.at("/api/auth/register"))
+            .json(&json!({"display_name": "Ana", "email": "ana@example.com", "password": password}))
+            .send()
+    };
+    for (password, why) in [
+        ("password", "This password is too common; choose another."),
+        ("12345678", "This password is too common; choose another."),
+        ("Qwertyuiop", "This password is too common; choose another."),
+        ("aaaaaaaa", "Use more than one repeated character."),
+        ("%%%%%%%%%%%%", "Use more than one repeated character."),
+    ] {
+        let response = sign_up(password).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password}"
+        );
+        let fields = error_of(response).await.fields.unwrap();
+        assert_eq!(fields["password"], why, "{password}");
+    }
+    assert_eq!(
+        login(&app, "ana@example.com", "password").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "no account was made"
+    );
+    let (_, token) = register(&app, "Ana", "ana@example.com").await;
+    let change = app
+        .client
+        .patch(app.at("/api/me"))
+        .bearer_auth(&token)
+        .json(&json!({"password": {"current": "correct horse battery", "new": "PASSWORD1"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(change.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = error_of(change).await.fields.unwrap();
+    assert_eq!(
+        fields["password.new"],
+        "This password is too common; choose another."
+    );
+    assert_eq!(
+        me(&app, &token).await.status(),
+        StatusCode::OK,
+        "nothing changed"
     );
 }
 

@@ -141,7 +141,9 @@ pub struct TestApp {
     pub backend: Backend,
     stop: Option<oneshot::Sender<()>>,
     task: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-    pub database: TestDatabase,
+    /// Shared with [`TestApp::twin`]s: removed when the last server on it is dropped.
+    pub database: std::sync::Arc<TestDatabase>,
+    configure: fn(&mut Settings),
 }
 
 pub fn settings_for(database: &TestDatabase) -> Settings {
@@ -156,35 +158,59 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         // The lowest cost bcrypt allows: the tests exercise the logic, not the work factor.
         bcrypt_cost: 4,
         cookie_secure: server::config::CookieSecure::Auto,
-        trust_proxy: false,
+        trust_proxy: 0,
+        // Tests sign many people up from one address; the limit has tests of its own.
+        signups_per_hour: 1000,
     }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let database = TestDatabase::new(backend).await;
-    let mut app = TestApp {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        url: String::new(),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        db: None,
-        hub: None,
-        backend,
-        stop: None,
-        task: None,
-        database,
-    };
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// A server whose settings `configure` changes (it is applied again on a restart).
+pub async fn spawn_app_with(backend: Backend, configure: fn(&mut Settings)) -> TestApp {
+    let database = std::sync::Arc::new(TestDatabase::new(backend).await);
+    let mut app = TestApp::unstarted(backend, database, configure);
     app.launch().await;
     app
 }
 
 impl TestApp {
+    fn unstarted(
+        backend: Backend,
+        database: std::sync::Arc<TestDatabase>,
+        configure: fn(&mut Settings),
+    ) -> Self {
+        TestApp {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            url: String::new(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db: None,
+            hub: None,
+            backend,
+            stop: None,
+            task: None,
+            database,
+            configure,
+        }
+    }
+
+    /// A second server on the same database and data folder, as a second process would be.
+    pub async fn twin(&self) -> TestApp {
+        let mut twin = TestApp::unstarted(self.backend, self.database.clone(), self.configure);
+        twin.launch().await;
+        twin
+    }
+
     /// Runs the server on a runtime of its own, as the binary does (with the binary's larger
     /// thread stacks: rendering pages in a debug build needs them).
     async fn launch(&mut self) {
-        let settings = settings_for(&self.database);
+        let mut settings = settings_for(&self.database);
+        (self.configure)(&mut settings);
         let (started_tx, started) = oneshot::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()

@@ -20,6 +20,7 @@ pub struct PgStore {
 const MESSAGE_COLUMNS: &str =
     "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
 
+mod attempts;
 mod load;
 mod rows;
 mod send;

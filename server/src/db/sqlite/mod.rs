@@ -26,6 +26,7 @@ pub struct SqliteStore {
 const MESSAGE_COLUMNS: &str =
     "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
 
+mod attempts;
 mod load;
 mod members;
 mod rows;

@@ -36,7 +36,7 @@ for db in "${databases[@]}"; do
   echo "== $db (server and load generator in $work)" >&2
   # Run from one folder: `seed-users` must find the server's SQLite file.
   (cd "$work" && LETUSCHAT_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" \
-    LETUSCHAT_SIGNUPS_PER_HOUR=1000000 \
+    LETUSCHAT_SIGNUPS_PER_HOUR=1000000 LETUSCHAT_WS_PER_USER=100000 \
     RUST_LOG=warn exec "$BIN/server" >server.log 2>&1) &
   server=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -24,6 +25,10 @@ pub struct Settings {
     pub trust_proxy: usize,
     /// Sign-ups allowed per client address per hour.
     pub signups_per_hour: u32,
+    /// A WebSocket that sends nothing (not even a pong) for this long is closed.
+    pub ws_idle: Duration,
+    /// WebSockets one person may hold open at once in this process.
+    pub ws_per_user: usize,
 }
 
 /// When the session cookie gets the `Secure` attribute.
@@ -165,6 +170,18 @@ impl Settings {
                     problem: format!("{v:?} is not a whole number of at least 1"),
                 })?,
         };
+        let ws_idle = Duration::from_secs(whole(
+            "LETUSCHAT_WS_IDLE_SECS",
+            var("LETUSCHAT_WS_IDLE_SECS")?,
+            60,
+            2..=3600,
+        )?);
+        let ws_per_user = whole(
+            "LETUSCHAT_WS_PER_USER",
+            var("LETUSCHAT_WS_PER_USER")?,
+            20,
+            1..=100_000,
+        )?;
         Ok(Settings {
             addr,
             database,
@@ -176,8 +193,35 @@ impl Settings {
             cookie_secure,
             trust_proxy,
             signups_per_hour,
+            ws_idle,
+            ws_per_user,
         })
     }
+}
+
+/// A whole-number setting within `range`, or `default` when unset.
+fn whole<T>(
+    name: &'static str,
+    value: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display,
+{
+    let Some(v) = value else { return Ok(default) };
+    v.trim()
+        .parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError {
+            name,
+            problem: format!(
+                "{v:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        })
 }
 
 fn parse_addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
@@ -261,6 +305,25 @@ mod tests {
         assert_eq!(s.cookie_secure, CookieSecure::Auto);
         assert_eq!(s.trust_proxy, 0);
         assert_eq!(s.signups_per_hour, 10);
+        assert_eq!(s.ws_idle, Duration::from_secs(60));
+        assert_eq!(s.ws_per_user, 20);
+    }
+
+    #[test]
+    fn websocket_settings_are_checked() {
+        let s = settings(&[
+            ("LETUSCHAT_WS_IDLE_SECS", "5"),
+            ("LETUSCHAT_WS_PER_USER", "3"),
+        ])
+        .unwrap();
+        assert_eq!((s.ws_idle, s.ws_per_user), (Duration::from_secs(5), 3));
+        for (name, bad) in [
+            ("LETUSCHAT_WS_IDLE_SECS", "1"),
+            ("LETUSCHAT_WS_IDLE_SECS", "a minute"),
+            ("LETUSCHAT_WS_PER_USER", "0"),
+        ] {
+            assert_eq!(settings(&[(name, bad)]).unwrap_err().name, name);
+        }
     }
 
     #[test]

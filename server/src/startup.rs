@@ -80,7 +80,7 @@ impl Application {
             addr: settings.addr,
             source,
         })?;
-        let hub: Arc<Hub> = Arc::default();
+        let hub = Arc::new(Hub::new(settings.ws_per_user));
         // Several processes can share a PostgreSQL database; they tell each other what their
         // connections must hear. A SQLite database has one process.
         let bus = match &settings.database {

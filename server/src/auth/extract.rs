@@ -17,6 +17,8 @@ pub const SESSION_COOKIE: &str = "letuschat_session";
 pub struct AuthUser {
     pub user: UserRecord,
     pub session: Uuid,
+    /// When the session ends (seconds since the epoch), as its token says.
+    pub expires_at: i64,
 }
 
 impl AuthUser {
@@ -40,7 +42,16 @@ impl AuthUser {
         Ok(AuthUser {
             user,
             session: claims.sid,
+            expires_at: claims.exp,
         })
+    }
+}
+
+impl AuthUser {
+    /// How long the session has left.
+    pub fn remaining(&self) -> std::time::Duration {
+        let left = self.expires_at - chrono::Utc::now().timestamp();
+        std::time::Duration::from_secs(left.max(0) as u64)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The registry of open WebSocket connections, by user. Delivering a frame never waits: each
 //! connection has a bounded queue, and a connection whose queue is full is dropped from the
-//! registry (its task then closes it, and the client catches up over HTTP when it reconnects),
-//! so one slow reader can neither grow memory nor hold anyone else up.
+//! registry's delivery (its task then closes it, and the client catches up over HTTP when it
+//! reconnects), so one slow reader can neither grow memory nor hold anyone else up. Closing a
+//! connection is a signal of its own, so it never depends on room in that queue.
 
 use axum::extract::ws::Utf8Bytes;
 use shared::ws::{CloseCode, ServerMsg};
@@ -9,47 +10,62 @@ use shared::UserId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 use uuid::Uuid;
 
 /// Frames waiting for one connection before it counts as too slow.
 pub const QUEUE_FRAMES: usize = 256;
+/// Open connections one person may hold in this process (tabs, devices) unless configured.
+pub const DEFAULT_PER_USER: usize = 20;
 
 pub type ConnId = u64;
 
-#[derive(Debug)]
-pub enum Outbound {
-    /// A text frame, serialised once for every recipient.
-    Frame(Utf8Bytes),
-    /// Close the connection with this code.
-    Close(CloseCode),
+/// What the hub hands a connection's task: its frames, and the order to close.
+pub struct Inbox {
+    /// Text frames, serialised once for every recipient. Ends when the connection was let go
+    /// for falling behind.
+    pub frames: mpsc::Receiver<Utf8Bytes>,
+    pub close: oneshot::Receiver<CloseCode>,
 }
 
 struct Conn {
     id: ConnId,
     session: Uuid,
-    /// `None` once the connection fell behind: its task sees the queue end and closes it.
-    tx: Option<mpsc::Sender<Outbound>>,
+    /// `None` once the connection fell behind or is closing: nothing more is queued.
+    tx: Option<mpsc::Sender<Utf8Bytes>>,
+    /// Taken by the first close order.
+    closer: Option<oneshot::Sender<CloseCode>>,
 }
 
 impl Conn {
-    fn close(&self, code: CloseCode) {
-        if let Some(tx) = &self.tx {
-            // Full: the connection is being let go anyway.
-            let _ = tx.try_send(Outbound::Close(code));
+    fn close(&mut self, code: CloseCode) {
+        // The order first: a task that wakes to its queue ending then sees why.
+        if let Some(closer) = self.closer.take() {
+            let _ = closer.send(code);
         }
+        self.tx = None;
     }
 }
 
-#[derive(Default)]
+/// This person already holds as many connections as they may.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooMany;
+
 pub struct Hub {
     // A std mutex: every critical section is short and never awaits.
     users: Mutex<HashMap<UserId, Vec<Conn>>>,
+    per_user: usize,
     next_id: AtomicU64,
     changed: Notify,
     open: AtomicUsize,
     /// The most connections open at once since `take_peak` last ran.
     peak: AtomicUsize,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new(DEFAULT_PER_USER)
+    }
 }
 
 /// Keeps a connection registered while it lives; dropping it (however the task ends)
@@ -84,20 +100,36 @@ pub fn serialize(msg: &ServerMsg) -> Utf8Bytes {
 }
 
 impl Hub {
+    pub fn new(per_user: usize) -> Self {
+        Hub {
+            users: Mutex::default(),
+            per_user,
+            next_id: AtomicU64::new(0),
+            changed: Notify::new(),
+            open: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
     pub fn register(
         self: &Arc<Self>,
         user: UserId,
         session: Uuid,
-    ) -> (Registration, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(QUEUE_FRAMES);
+    ) -> Result<(Registration, Inbox), TooMany> {
+        let (tx, frames) = mpsc::channel(QUEUE_FRAMES);
+        let (closer, close) = oneshot::channel();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut users = self.lock();
         let conns = users.entry(user).or_default();
+        if conns.len() >= self.per_user {
+            return Err(TooMany);
+        }
         let first = conns.is_empty();
         conns.push(Conn {
             id,
             session,
             tx: Some(tx),
+            closer: Some(closer),
         });
         drop(users);
         let open = self.open.fetch_add(1, Ordering::Relaxed) + 1;
@@ -109,7 +141,7 @@ impl Hub {
             first,
             removed: false,
         };
-        (registration, rx)
+        Ok((registration, Inbox { frames, close }))
     }
 
     /// Removes a connection; `true` when it was the user's last (they went offline).
@@ -157,7 +189,7 @@ impl Hub {
             for conn in conns.iter_mut().filter(|c| Some(c.id) != skip) {
                 let Some(tx) = &conn.tx else { continue };
                 // A full queue means a reader too slow to keep up: let it go.
-                if tx.try_send(Outbound::Frame(frame.clone())).is_err() {
+                if tx.try_send(frame.clone()).is_err() {
                     conn.tx = None;
                 }
             }
@@ -166,8 +198,8 @@ impl Hub {
 
     /// Closes the connections opened with `session` (after logout).
     pub fn close_session(&self, session: Uuid, code: CloseCode) {
-        for conns in self.lock().values() {
-            for conn in conns.iter().filter(|c| c.session == session) {
+        for conns in self.lock().values_mut() {
+            for conn in conns.iter_mut().filter(|c| c.session == session) {
                 conn.close(code);
             }
         }
@@ -175,7 +207,7 @@ impl Hub {
 
     /// Closes every connection of `user` (after a password change).
     pub fn close_user(&self, user: UserId, code: CloseCode) {
-        if let Some(conns) = self.lock().get(&user) {
+        if let Some(conns) = self.lock().get_mut(&user) {
             for conn in conns {
                 conn.close(code);
             }
@@ -212,25 +244,27 @@ mod tests {
         }
     }
 
+    fn register(hub: &Arc<Hub>, user: i64) -> (Registration, Inbox) {
+        hub.register(UserId(user), Uuid::new_v4()).expect("room")
+    }
+
     #[tokio::test]
     async fn delivers_to_every_connection_but_the_skipped_one() {
         let hub = Arc::new(Hub::default());
-        let (a1, mut rx1) = hub.register(UserId(1), Uuid::new_v4());
-        let (_a2, mut rx2) = hub.register(UserId(1), Uuid::new_v4());
-        let (_b, mut rx3) = hub.register(UserId(2), Uuid::new_v4());
+        let (a1, mut in1) = register(&hub, 1);
+        let (_a2, mut in2) = register(&hub, 1);
+        let (_b, mut in3) = register(&hub, 2);
         assert!(a1.first);
         hub.send(&[UserId(1), UserId(2)], &frame(9), Some(a1.id));
-        assert!(rx1.try_recv().is_err());
-        assert!(matches!(rx2.try_recv(), Ok(Outbound::Frame(_))));
-        assert!(matches!(rx3.try_recv(), Ok(Outbound::Frame(_))));
+        assert!(in1.frames.try_recv().is_err());
+        assert!(in2.frames.try_recv().is_ok());
+        assert!(in3.frames.try_recv().is_ok());
     }
 
     #[tokio::test]
     async fn counts_open_connections_and_their_high_point() {
         let hub = Arc::new(Hub::default());
-        let regs: Vec<_> = (0..3)
-            .map(|n| hub.register(UserId(n % 2), Uuid::new_v4()))
-            .collect();
+        let regs: Vec<_> = (0..3).map(|n| register(&hub, n % 2)).collect();
         assert_eq!(hub.connection_count(), 3);
         drop(regs);
         assert_eq!(hub.connection_count(), 0);
@@ -241,20 +275,20 @@ mod tests {
     #[tokio::test]
     async fn a_reader_that_falls_behind_is_let_go() {
         let hub = Arc::new(Hub::default());
-        let (_slow, mut slow_rx) = hub.register(UserId(1), Uuid::new_v4());
-        let (_fast, mut fast_rx) = hub.register(UserId(2), Uuid::new_v4());
+        let (_slow, mut slow) = register(&hub, 1);
+        let (_fast, mut fast) = register(&hub, 2);
         for n in 0..=QUEUE_FRAMES as i64 {
             hub.send(&[UserId(1), UserId(2)], &frame(n), None);
-            while fast_rx.try_recv().is_ok() {}
+            while fast.frames.try_recv().is_ok() {}
         }
         assert!(hub.is_online(UserId(2)));
         let mut queued = 0;
-        while let Ok(Outbound::Frame(_)) = slow_rx.try_recv() {
+        while slow.frames.try_recv().is_ok() {
             queued += 1;
         }
         assert_eq!(queued, QUEUE_FRAMES, "bounded");
         assert!(
-            slow_rx.recv().await.is_none(),
+            slow.frames.recv().await.is_none(),
             "its task learns it was let go"
         );
     }
@@ -262,8 +296,8 @@ mod tests {
     #[tokio::test]
     async fn dropping_the_registration_unregisters() {
         let hub = Arc::new(Hub::default());
-        let (first, _rx) = hub.register(UserId(1), Uuid::new_v4());
-        let (second, _rx2) = hub.register(UserId(1), Uuid::new_v4());
+        let (first, _in1) = register(&hub, 1);
+        let (second, _in2) = register(&hub, 1);
         assert!(first.first && !second.first);
         assert!(!first.close(), "another tab is still open");
         assert_eq!(hub.connection_count(), 1);
@@ -277,18 +311,42 @@ mod tests {
     async fn sessions_and_users_can_be_closed() {
         let hub = Arc::new(Hub::default());
         let session = Uuid::new_v4();
-        let (_a, mut rx_a) = hub.register(UserId(1), session);
-        let (_b, mut rx_b) = hub.register(UserId(1), Uuid::new_v4());
+        let (_a, mut a) = hub.register(UserId(1), session).unwrap();
+        let (_b, mut b) = register(&hub, 1);
         hub.close_session(session, CloseCode::SignedOut);
-        assert!(matches!(
-            rx_a.try_recv(),
-            Ok(Outbound::Close(CloseCode::SignedOut))
-        ));
-        assert!(rx_b.try_recv().is_err());
+        assert_eq!(a.close.try_recv(), Ok(CloseCode::SignedOut));
+        assert!(b.close.try_recv().is_err());
         hub.close_user(UserId(1), CloseCode::PasswordChanged);
-        assert!(matches!(
-            rx_b.try_recv(),
-            Ok(Outbound::Close(CloseCode::PasswordChanged))
-        ));
+        assert_eq!(b.close.try_recv(), Ok(CloseCode::PasswordChanged));
+        hub.send(&[UserId(1)], &frame(1), None);
+        assert!(b.frames.try_recv().is_err(), "nothing queued after a close");
+    }
+
+    #[tokio::test]
+    async fn a_close_needs_no_room_in_a_full_queue() {
+        let hub = Arc::new(Hub::default());
+        let (_a, mut a) = register(&hub, 1);
+        for n in 0..QUEUE_FRAMES as i64 {
+            hub.send(&[UserId(1)], &frame(n), None);
+        }
+        hub.close_user(UserId(1), CloseCode::SignedOut);
+        assert_eq!(a.close.try_recv(), Ok(CloseCode::SignedOut));
+    }
+
+    #[tokio::test]
+    async fn one_person_holds_a_bounded_number_of_connections() {
+        let hub = Arc::new(Hub::new(2));
+        let _a = register(&hub, 1);
+        let b = register(&hub, 1);
+        assert!(hub.register(UserId(1), Uuid::new_v4()).is_err());
+        assert!(
+            hub.register(UserId(2), Uuid::new_v4()).is_ok(),
+            "per person"
+        );
+        drop(b);
+        assert!(
+            hub.register(UserId(1), Uuid::new_v4()).is_ok(),
+            "room again"
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! One WebSocket connection: says `ready`, answers the client's frames, forwards what the hub
-//! queues for it, keeps the line alive with pings, and closes politely (1001 when the server
-//! stops, 1008 for abuse, 4001 when the session is revoked).
+//! queues for it, keeps the line alive with pings, and closes politely with a
+//! [`CloseCode`]: 1001 when the server stops, 1008 for abuse or silence, 1013 when it fell
+//! behind, 4001 when the session ends (signed out, or expired while connected), 4002 after a
+//! password change, 4003 when the person already holds too many connections.
 
 use super::frames::{self, Client, Step};
 use super::limiter::RateLimiter;
 use crate::auth::AuthUser;
-use crate::realtime::hub::{serialize, Outbound, Registration};
+use crate::realtime::hub::{serialize, Inbox, Registration};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
@@ -13,9 +15,8 @@ use shared::ws::{CloseCode, ServerMsg, PROTOCOL_VERSION};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-/// How often the server pings, and how long a silent client is kept.
+/// Pings at most this far apart (more often when the idle limit is short).
 const PING_EVERY: Duration = Duration::from_secs(25);
-const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// A write that cannot finish in this time means a client that stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -23,8 +24,16 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 pub async fn run(socket: WebSocket, state: AppState, me: AuthUser) {
-    let (registration, outbound) = state.hub.register(me.user.id, me.session);
     let user = me.user.id;
+    let (registration, inbox) = match state.hub.register(user, me.session) {
+        Ok(registered) => registered,
+        Err(_) => {
+            let (mut sink, stream) = socket.split();
+            let code = CloseCode::TooManyConnections;
+            close(&mut sink, stream, code, code.reason()).await;
+            return;
+        }
+    };
     let mut conn = Connection {
         client: Client::new(state.clone(), me, registration.id),
         registration,
@@ -33,7 +42,7 @@ pub async fn run(socket: WebSocket, state: AppState, me: AuthUser) {
     if conn.registration.first {
         state.fanout.announce_presence(user, true).await;
     }
-    let reason = conn.serve(socket, outbound).await;
+    let reason = conn.serve(socket, inbox).await;
     tracing::debug!(%user, reason, "websocket closed");
     if conn.registration.close() {
         state.fanout.announce_presence(user, false).await;
@@ -47,11 +56,12 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(
-        &mut self,
-        socket: WebSocket,
-        mut outbound: mpsc::Receiver<Outbound>,
-    ) -> &'static str {
+    async fn serve(&mut self, socket: WebSocket, inbox: Inbox) -> &'static str {
+        let Inbox {
+            frames: mut outbound,
+            close: order,
+        } = inbox;
+        let mut close_order = Some(order);
         let (mut sink, mut stream) = socket.split();
         let state = &self.client.state;
         let ready = ServerMsg::Ready {
@@ -70,16 +80,27 @@ impl Connection {
         let stopping = state.shutdown.clone();
         let stopping = stopping.wait();
         tokio::pin!(stopping);
-        let mut ping =
-            tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+        let idle_limit = state.settings.ws_idle;
+        let every = PING_EVERY.min(idle_limit / 2);
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        // The session ends while the socket is open: it must not outlive it.
+        let expiry = tokio::time::sleep(self.client.me.remaining());
+        tokio::pin!(expiry);
         let mut last_heard = Instant::now();
-        // A hub event taken from the queue while writing a run of frames, not yet handled.
-        let mut pending: Option<Outbound> = None;
         loop {
-            let next = if let Some(queued) = pending.take() {
-                outbound_step(Some(queued))
-            } else {
-                tokio::select! {
+            let next = tokio::select! {
+                // Orders to close come first: nothing more is delivered once one is given.
+                biased;
+                order = async { close_order.as_mut()?.await.ok() }, if close_order.is_some() => match order {
+                    Some(code) => Step::Close(code, code.reason()),
+                    // The hub is gone (the server is stopping): no order will come.
+                    None => {
+                        close_order = None;
+                        Step::Nothing
+                    }
+                },
+                _ = &mut stopping => Step::Close(CloseCode::GoingAway, CloseCode::GoingAway.reason()),
+                _ = &mut expiry => Step::Close(CloseCode::SignedOut, "session expired"),
                 incoming = stream.next() => {
                     let Some(Ok(message)) = incoming else { return "client left" };
                     last_heard = Instant::now();
@@ -94,39 +115,26 @@ impl Connection {
                         Message::Ping(_) | Message::Pong(_) => Step::Nothing,
                     }
                 }
-                queued = outbound.recv() => outbound_step(queued),
+                queued = outbound.recv() => match queued {
+                    Some(frame) => Step::Send(frame),
+                    // Let go by the hub: too slow to keep up.
+                    None => Step::Close(CloseCode::TryAgain, CloseCode::TryAgain.reason()),
+                },
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > IDLE_LIMIT {
+                    if last_heard.elapsed() > idle_limit {
                         Step::Close(CloseCode::Policy, "idle")
                     } else {
                         Step::Ping
                     }
                 }
-                _ = &mut stopping => Step::Close(CloseCode::GoingAway, CloseCode::GoingAway.reason()),
-                }
             };
             let result = match next {
                 Step::Nothing => Ok(()),
-                Step::Send(frame) => write_run(&mut sink, frame, &mut outbound, &mut pending).await,
+                Step::Send(frame) => write_run(&mut sink, frame, &mut outbound).await,
                 Step::Reply(msg) => write(&mut sink, Message::Text(serialize(&msg))).await,
                 Step::Ping => write(&mut sink, Message::Ping(Default::default())).await,
                 Step::Close(code, reason) => {
-                    let frame = CloseFrame {
-                        code: code.code(),
-                        reason: Utf8Bytes::from_static(reason),
-                    };
-                    if write(&mut sink, Message::Close(Some(frame))).await.is_ok() {
-                        // The closing handshake: read until the client's Close, so that
-                        // frames still on their way do not turn the close into a reset.
-                        let _ = tokio::time::timeout(CLOSE_WAIT, async {
-                            while let Some(Ok(message)) = stream.next().await {
-                                if matches!(message, Message::Close(_)) {
-                                    break;
-                                }
-                            }
-                        })
-                        .await;
-                    }
+                    close(&mut sink, stream, code, reason).await;
                     return reason;
                 }
             };
@@ -159,25 +167,14 @@ impl Connection {
     }
 }
 
-fn outbound_step(queued: Option<Outbound>) -> Step {
-    match queued {
-        Some(Outbound::Frame(frame)) => Step::Send(frame),
-        Some(Outbound::Close(code)) => Step::Close(code, code.reason()),
-        // Let go by the hub: too slow to keep up.
-        None => Step::Close(CloseCode::TryAgain, CloseCode::TryAgain.reason()),
-    }
-}
-
 /// Frames written with one flush at most: under load, one system call carries many.
 const RUN: usize = 64;
 
-/// Writes `first` and the frames already queued behind it, then flushes once. A close found in
-/// the queue is left in `pending`.
+/// Writes `first` and the frames already queued behind it, then flushes once.
 async fn write_run<S>(
     sink: &mut S,
     first: Utf8Bytes,
-    outbound: &mut mpsc::Receiver<Outbound>,
-    pending: &mut Option<Outbound>,
+    outbound: &mut mpsc::Receiver<Utf8Bytes>,
 ) -> Result<(), ()>
 where
     S: futures_util::Sink<Message> + Unpin,
@@ -185,16 +182,10 @@ where
     tokio::time::timeout(WRITE_TIMEOUT, async {
         sink.feed(Message::Text(first)).await.map_err(drop)?;
         for _ in 1..RUN {
-            match outbound.try_recv() {
-                Ok(Outbound::Frame(frame)) => {
-                    sink.feed(Message::Text(frame)).await.map_err(drop)?
-                }
-                Ok(other) => {
-                    *pending = Some(other);
-                    break;
-                }
-                Err(_) => break,
-            }
+            let Ok(frame) = outbound.try_recv() else {
+                break;
+            };
+            sink.feed(Message::Text(frame)).await.map_err(drop)?
         }
         sink.flush().await.map_err(drop)
     })
@@ -209,5 +200,28 @@ where
     match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
+    }
+}
+
+/// Sends a Close and waits (briefly) for the client's, so that frames still on their way do
+/// not turn the close into a reset.
+async fn close<S, R>(sink: &mut S, mut stream: R, code: CloseCode, reason: &'static str)
+where
+    S: futures_util::Sink<Message> + Unpin,
+    R: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
+    let frame = CloseFrame {
+        code: code.code(),
+        reason: Utf8Bytes::from_static(reason),
+    };
+    if write(sink, Message::Close(Some(frame))).await.is_ok() {
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            while let Some(Ok(message)) = stream.next().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 }

@@ -161,6 +161,8 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         trust_proxy: 0,
         // Tests sign many people up from one address; the limit has tests of its own.
         signups_per_hour: 1000,
+        ws_idle: std::time::Duration::from_secs(60),
+        ws_per_user: 20,
     }
 }
 
@@ -240,6 +242,11 @@ impl TestApp {
     /// The running server's connection registry, to see what the server sees.
     pub fn hub(&self) -> &server::realtime::Hub {
         self.hub.as_ref().expect("server running")
+    }
+
+    /// Where the server keeps its data (the generated token key among it).
+    pub fn data_dir(&self) -> PathBuf {
+        self.database.dir().join("data")
     }
 
     /// The running server's store, for arranging what a test needs.

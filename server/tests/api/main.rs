@@ -14,6 +14,7 @@ mod profile;
 mod realtime;
 mod robustness;
 mod site;
+mod sockets;
 mod storage;
 mod storage_accounts;
 mod uploads;

@@ -63,18 +63,6 @@ pub async fn create_conversation(
         .ok_or(AppError::NotFound)?;
     if created == Created::New {
         state.fanout.conversation(&conversation).await;
-        // New contacts learn whether the others are online right now.
-        let members: Vec<UserId> = conversation.members.iter().map(|m| m.id).collect();
-        for member in members.iter().filter(|m| state.hub.is_online(**m)) {
-            let others: Vec<UserId> = members.iter().copied().filter(|m| m != member).collect();
-            state.fanout.frame(
-                &others,
-                ServerMsg::Presence {
-                    user_id: *member,
-                    online: true,
-                },
-            );
-        }
     }
     Ok((conversation, created))
 }
@@ -165,6 +153,9 @@ pub async fn send(
         // After the commit: nobody hears of a message that might still be lost.
         let members = state.db.member_ids(message.conversation_id).await?;
         state.fanout.message(&members, &message, from);
+        state
+            .fanout
+            .wrote(message.conversation_id, message.sender_id, &members);
     }
     Ok((message, created))
 }

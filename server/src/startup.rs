@@ -94,8 +94,9 @@ impl Application {
             }
             DatabaseUrl::Sqlite(_) => None,
         };
-        let outbox = bus.clone().map(Outbox::start);
-        let fanout = Arc::new(Fanout::new(hub.clone(), db.clone(), outbox));
+        let origin = uuid::Uuid::new_v4();
+        let outbox = bus.clone().map(|bus| Outbox::start(bus, origin));
+        let fanout = Arc::new(Fanout::new(hub.clone(), db.clone(), origin, outbox));
         let state = AppState {
             leptos_options: site::leptos_options(&settings.site_root, addr),
             db,
@@ -112,6 +113,14 @@ impl Application {
                 state.shutdown.clone(),
             ));
         }
+        state
+            .fanout
+            .start_presence(state.shutdown.clone())
+            .await
+            .map_err(|source| StartError::Database {
+                backend: state.db.backend(),
+                source,
+            })?;
         crate::memory::spawn_trimmer(state.hub.clone());
         Ok(Application { listener, state })
     }
@@ -135,6 +144,7 @@ impl Application {
         let Application { listener, state } = self;
         let shutdown = state.shutdown.clone();
         let hub = state.hub.clone();
+        let fanout = state.fanout.clone();
         tracing::info!(
             "listening on http://{} with {}",
             listener.local_addr()?,
@@ -159,6 +169,7 @@ impl Application {
         .await?;
         // WebSockets outlive the HTTP server's shutdown: give them a moment to send their 1001.
         hub.wait_closed(std::time::Duration::from_secs(5)).await;
+        fanout.stop_presence().await;
         Ok(())
     }
 }

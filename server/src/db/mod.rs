@@ -5,6 +5,7 @@ mod attempts;
 mod batch;
 pub mod notify;
 mod postgres;
+mod presence;
 mod sqlite;
 
 use crate::config::DatabaseUrl;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 pub use attempts::{Attempt, Attempts};
 pub use postgres::PgStore;
+pub use presence::Presence;
 pub use sqlite::SqliteStore;
 
 pub type Db = Arc<dyn Store>;
@@ -115,9 +117,10 @@ pub enum Created {
     Existing,
 }
 
-/// Everything the server stores; the attempt counters of the limiter are [`Attempts`].
+/// Everything the server stores; the attempt counters of the limiter are [`Attempts`], who is
+/// online where is [`Presence`].
 #[async_trait]
-pub trait Store: Attempts + Send + Sync + 'static {
+pub trait Store: Attempts + Presence + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// Answers when the database does; for `/readyz`.
@@ -183,8 +186,6 @@ pub trait Store: Attempts + Send + Sync + 'static {
     /// Takes `user` out of a group. `NotFound` when they are not in it; `Conflict` for a
     /// direct conversation, which cannot be left.
     async fn leave(&self, id: ConversationId, user: UserId) -> DbResult<()>;
-    /// Everyone who shares a conversation with `user`, `user` left out.
-    async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>>;
     async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool>;
 
     /// Stores a message with the conversation's next `seq`, in one transaction. Idempotent on

@@ -5,8 +5,9 @@ use super::fanout::Fanout;
 use crate::db::notify::{PgBus, MAX_PAYLOAD};
 use crate::shutdown::Shutdown;
 use serde::{Deserialize, Serialize};
-use shared::ws::ServerMsg;
+use shared::ws::{CloseCode, ServerMsg};
 use shared::{ConversationId, UserId};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,7 +51,13 @@ struct Envelope {
 /// Events published with one statement at most.
 const PUBLISH_BATCH: usize = 64;
 
-/// Publishes this process's events, in order, from one task.
+/// Waits between tries to publish while the database does not take them.
+const RETRY_FIRST: Duration = Duration::from_millis(50);
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Publishes this process's events, in order, from one task. An event that cannot be published
+/// is tried again, the ones behind it waiting, until it goes through: the other processes
+/// must not silently miss it (they notice a gap in `n` if one is ever lost, and resync).
 pub struct Outbox {
     origin: Uuid,
     sent: AtomicU64,
@@ -58,26 +65,25 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn start(bus: Arc<PgBus>) -> Self {
+    pub fn start(bus: Arc<PgBus>, origin: Uuid) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
         tokio::spawn(async move {
             let mut payloads = Vec::with_capacity(PUBLISH_BATCH);
             while rx.recv_many(&mut payloads, PUBLISH_BATCH).await > 0 {
-                if let Err(e) = bus.notify(&payloads).await {
-                    tracing::warn!(error = %e, "could not notify the other server processes");
+                let mut wait = RETRY_FIRST;
+                while let Err(e) = bus.notify(&payloads).await {
+                    tracing::warn!(error = %e, "could not notify the other server processes; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(RETRY_MAX);
                 }
                 payloads.clear();
             }
         });
         Outbox {
-            origin: Uuid::new_v4(),
+            origin,
             sent: AtomicU64::new(0),
             tx,
         }
-    }
-
-    pub fn origin(&self) -> Uuid {
-        self.origin
     }
 
     pub fn publish(&self, event: Event) {
@@ -115,6 +121,8 @@ pub async fn listen(fanout: Arc<Fanout>, bus: Arc<PgBus>, shutdown: Shutdown) {
         }
     };
     let origin = fanout.origin();
+    // The last `n` heard from each process: a jump means events were missed.
+    let mut heard: HashMap<Uuid, u64> = HashMap::new();
     loop {
         let notification = tokio::select! {
             n = listener.recv() => n,
@@ -122,16 +130,29 @@ pub async fn listen(fanout: Arc<Fanout>, bus: Arc<PgBus>, shutdown: Shutdown) {
         };
         match notification {
             Ok(n) => match serde_json::from_str::<Envelope>(n.payload()) {
-                Ok(envelope) if Some(envelope.origin) != origin => {
+                Ok(envelope) if envelope.origin != origin => {
+                    let last = heard.insert(envelope.origin, envelope.n);
+                    if last.is_some_and(|last| envelope.n != last + 1) {
+                        tracing::warn!(from = %envelope.origin, "missed events from another process");
+                        resync(&fanout);
+                    }
                     fanout.deliver(envelope.event).await
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "unreadable event from another process"),
             },
-            // The listener reconnects by itself; what was sent meanwhile, clients catch up on.
+            // The listener reconnects by itself, but what was published meanwhile is gone.
             Err(e) => {
-                tracing::warn!(error = %e, "lost the connection for events from other processes")
+                tracing::warn!(error = %e, "lost the connection for events from other processes");
+                heard.clear();
+                resync(&fanout);
             }
         }
     }
+}
+
+/// Events for this process's connections may have been missed: each connection is told to
+/// reconnect and catch up (1013), as a client that fell behind is.
+fn resync(fanout: &Fanout) {
+    fanout.hub().close_all(CloseCode::TryAgain);
 }

@@ -7,19 +7,30 @@ use super::hub::{ConnId, Hub};
 use crate::db::Db;
 use shared::ws::{CloseCode, ServerMsg};
 use shared::{Conversation, ConversationId, Message, UserId};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 pub struct Fanout {
     hub: Arc<Hub>,
     db: Db,
+    /// This process, among the others on the database (presence rows, the bus).
+    origin: Uuid,
     /// To the other processes; `None` when this is the only one (SQLite).
     outbox: Option<Outbox>,
+    /// (conversation, sender) pairs known to have written, for presence.
+    pub(super) writers: Mutex<HashSet<(ConversationId, UserId)>>,
 }
 
 impl Fanout {
-    pub fn new(hub: Arc<Hub>, db: Db, outbox: Option<Outbox>) -> Self {
-        Fanout { hub, db, outbox }
+    pub fn new(hub: Arc<Hub>, db: Db, origin: Uuid, outbox: Option<Outbox>) -> Self {
+        Fanout {
+            hub,
+            db,
+            origin,
+            outbox,
+            writers: Mutex::default(),
+        }
     }
 
     pub fn hub(&self) -> &Arc<Hub> {
@@ -31,8 +42,8 @@ impl Fanout {
     }
 
     /// This process, so it can ignore its own notifications.
-    pub fn origin(&self) -> Option<Uuid> {
-        self.outbox.as_ref().map(Outbox::origin)
+    pub fn origin(&self) -> Uuid {
+        self.origin
     }
 
     fn publish(&self, event: Event) {

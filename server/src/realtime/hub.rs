@@ -214,6 +214,15 @@ impl Hub {
         }
     }
 
+    /// Closes every connection in this process.
+    pub fn close_all(&self, code: CloseCode) {
+        for conns in self.lock().values_mut() {
+            for conn in conns {
+                conn.close(code);
+            }
+        }
+    }
+
     /// Waits until every connection has closed, or `limit` has passed.
     pub async fn wait_closed(&self, limit: std::time::Duration) {
         let _ = tokio::time::timeout(limit, async {

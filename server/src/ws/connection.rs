@@ -39,14 +39,11 @@ pub async fn run(socket: WebSocket, state: AppState, me: AuthUser) {
         registration,
         limiter: RateLimiter::new(),
     };
-    if conn.registration.first {
-        state.fanout.announce_presence(user, true).await;
-    }
+    state.fanout.connected(user, conn.registration.first).await;
     let reason = conn.serve(socket, inbox).await;
     tracing::debug!(%user, reason, "websocket closed");
-    if conn.registration.close() {
-        state.fanout.announce_presence(user, false).await;
-    }
+    let last = conn.registration.close();
+    state.fanout.disconnected(user, last).await;
 }
 
 struct Connection {

@@ -42,7 +42,7 @@ pub struct TestDatabase {
     pg_name: Option<String>,
 }
 
-fn admin_url() -> String {
+pub fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
@@ -77,6 +77,11 @@ impl TestDatabase {
                 }
             }
         }
+    }
+
+    /// The PostgreSQL database's name (`None` for SQLite).
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg_name.as_deref()
     }
 
     pub fn dir(&self) -> PathBuf {

@@ -9,6 +9,7 @@ mod bench;
 mod conversations;
 mod health;
 mod limits;
+mod presence;
 mod process;
 mod profile;
 mod realtime;

@@ -37,7 +37,7 @@ both!(spawn_app =>
     presence_follows_the_last_tab,
     outsiders_get_errors_for_every_frame_and_nothing_is_written,
     leaving_a_group_stops_delivery,
-    new_contacts_learn_each_others_presence,
+    presence_shows_once_someone_has_written,
 );
 
 async fn ready_says_who_and_which_protocol(app: TestApp) {
@@ -285,7 +285,8 @@ async fn reads_and_typing_reach_the_right_people(app: TestApp) {
 async fn presence_follows_the_last_tab(app: TestApp) {
     let (_, ana_token) = person(&app, "Ana").await;
     let (bob, bob_token) = person(&app, "Bob").await;
-    start(&app, &ana_token, &[bob], None).await;
+    let conversation = start(&app, &ana_token, &[bob], None).await;
+    say(&app, &bob_token, &conversation, "hi").await;
     let mut ana_ws = connect(&app, &ana_token).await;
     let bob_tab1 = connect(&app, &bob_token).await;
     assert_eq!(
@@ -433,14 +434,53 @@ async fn leaving_a_group_stops_delivery(app: TestApp) {
 }
 
 /// People who just got a conversation together learn at once whether the other is online.
-async fn new_contacts_learn_each_others_presence(app: TestApp) {
+/// You see a person's presence once they have written in a conversation you share; being put
+/// into a group, or sent a first message, shows nothing of you.
+async fn presence_shows_once_someone_has_written(app: TestApp) {
     let (ana, ana_token) = person(&app, "Ana").await;
     let (bob, bob_token) = person(&app, "Bob").await;
+    let (_, eve_token) = person(&app, "Eve").await;
     let mut ana_ws = connect(&app, &ana_token).await;
+    let mut eve_ws = connect(&app, &eve_token).await;
+    // Eve puts Ana and Bob into groups and writes there: she learns nothing of them.
+    for _ in 0..3 {
+        let group = start(&app, &eve_token, &[ana, bob], Some("Watching")).await;
+        say(&app, &eve_token, &group, "hello?").await;
+    }
+    let direct = start(&app, &ana_token, &[bob], None).await;
     let mut bob_ws = connect(&app, &bob_token).await;
-    start(&app, &ana_token, &[bob], None).await;
-    assert_eq!(next_presence(&mut ana_ws).await, (UserId(bob), true));
-    assert_eq!(next_presence(&mut bob_ws).await, (UserId(ana), true));
+    // Ana writes to Bob: Bob may now see Ana (online), Ana still sees nothing of Bob.
+    let (_, frame) = send(&direct, "hi Bob");
+    ana_ws.send(&frame).await;
+    // (Bob sees Eve: she wrote in groups he is in.)
+    assert!(presence_of(&mut bob_ws, UserId(ana)).await);
+    // Bob answers: from his first message there, Ana sees him.
+    let (_, frame) = send(&direct, "hi Ana");
+    bob_ws.send(&frame).await;
+    assert!(presence_of(&mut ana_ws, UserId(bob)).await);
+    drop(bob_ws);
+    assert!(!presence_of(&mut ana_ws, UserId(bob)).await);
+    // Eve never heard of Ana or Bob, who have written nothing in her groups.
+    drop(ana_ws);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    eve_ws.send(&ClientMsg::Ping).await;
+    loop {
+        match eve_ws.next().await {
+            ServerMsg::Pong => break,
+            ServerMsg::Presence { user_id, .. } => panic!("Eve saw {user_id:?}'s presence"),
+            _ => {}
+        }
+    }
+}
+
+/// The next presence frame about `user` (others are skipped): whether they are online.
+async fn presence_of(ws: &mut crate::ws_client::WsClient, user: UserId) -> bool {
+    loop {
+        let (who, online) = next_presence(ws).await;
+        if who == user {
+            return online;
+        }
+    }
 }
 
 async fn next_presence(ws: &mut crate::ws_client::WsClient) -> (UserId, bool) {

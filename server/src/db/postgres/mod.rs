@@ -22,6 +22,7 @@ const MESSAGE_COLUMNS: &str =
 
 mod attempts;
 mod load;
+mod presence;
 mod rows;
 mod send;
 
@@ -310,18 +311,6 @@ impl Store for PgStore {
         } else {
             Err(DbError::NotFound)
         }
-    }
-
-    async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT other.user_id FROM user_conversations mine
-             JOIN user_conversations other ON other.conversation_id = mine.conversation_id
-             WHERE mine.user_id = $1 AND other.user_id <> $1",
-        )
-        .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids.into_iter().map(UserId).collect())
     }
 
     async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool> {

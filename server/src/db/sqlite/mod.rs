@@ -29,6 +29,7 @@ const MESSAGE_COLUMNS: &str =
 mod attempts;
 mod load;
 mod members;
+mod presence;
 mod rows;
 mod send;
 
@@ -363,18 +364,6 @@ impl Store for SqliteStore {
         self.members.forget(id);
         left?;
         Ok(())
-    }
-
-    async fn contact_ids(&self, user: UserId) -> DbResult<Vec<UserId>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT other.user_id FROM user_conversations mine
-             JOIN user_conversations other ON other.conversation_id = mine.conversation_id
-             WHERE mine.user_id = ?1 AND other.user_id <> ?1",
-        )
-        .bind(user.0)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(ids.into_iter().map(UserId).collect())
     }
 
     async fn is_member(&self, id: ConversationId, user: UserId) -> DbResult<bool> {

@@ -5,6 +5,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The same build folder as scripts/test.sh: running the tests first (or the app first) means the
+# other finds the release build already made.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/letuschat/target}"
 export PATH="$HOME/.cargo/bin:${LETUSCHAT_TOOLS_DIR:-$HOME/.cache/letuschat/tools}/node_modules/.bin:$PATH"
 
 bash scripts/setup.sh build

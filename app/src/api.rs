@@ -113,6 +113,7 @@ pub async fn register(
     display_name: String,
     email: String,
     password: String,
+    invite: Option<String>,
 ) -> Result<Me, ApiError> {
     let (backend, request) = ssr::request()?;
     let outcome = backend
@@ -121,6 +122,7 @@ pub async fn register(
                 display_name,
                 email,
                 password,
+                invite,
             },
             &request,
         )

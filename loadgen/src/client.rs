@@ -85,6 +85,7 @@ impl Api {
             display_name: display_name.into(),
             email: email.into(),
             password: password.into(),
+            invite: None,
         };
         self.call(self.post("/api/auth/register", None, &body))
             .await

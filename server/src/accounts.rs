@@ -2,7 +2,8 @@
 //! the app's server functions both call these, so each rule lives in one place.
 
 use crate::auth::{password, token::Claims, AuthUser, SESSION_TTL};
-use crate::db::{DbError, NewUser, UserRecord};
+use crate::config::Registration;
+use crate::db::{admin, Admission, DbError, NewUser, UserRecord};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use shared::ws::CloseCode;
@@ -34,15 +35,30 @@ pub async fn register(state: &AppState, req: RegisterRequest, ip: IpAddr) -> App
     };
     state.auth.limits.sign_up(&state.db, ip).await?;
     let password_hash = password::hash(req.password, state.auth.bcrypt_cost).await?;
+    let admission = match state.settings.registration {
+        Registration::Open => Admission::Open,
+        Registration::Invite => Admission::Invite(req.invite.as_deref().map(str::trim)),
+        Registration::Closed => Admission::Closed,
+    };
+    let new = NewUser {
+        email,
+        display_name,
+        password_hash,
+    };
     let user = state
         .db
-        .create_user(NewUser {
-            email,
-            display_name,
-            password_hash,
-        })
+        .admit_user(new, admission, now())
         .await
         .map_err(|e| match e {
+            DbError::Conflict(admin::CLOSED) => {
+                AppError::Forbidden("Sign-up is closed on this server.")
+            }
+            DbError::Conflict(admin::NEEDS_INVITE) => {
+                AppError::Forbidden("Sign-up on this server needs an invitation.")
+            }
+            DbError::Conflict(admin::BAD_INVITE) => AppError::Forbidden(
+                "This invitation cannot be used: it is unknown, used up or expired.",
+            ),
             DbError::Conflict(_) => AppError::Conflict {
                 code: "email_taken",
                 message: "An account with this email already exists.",
@@ -50,6 +66,10 @@ pub async fn register(state: &AppState, req: RegisterRequest, ip: IpAddr) -> App
             other => other.into(),
         })?;
     start_session(state, user).await
+}
+
+fn now() -> shared::Timestamp {
+    shared::Timestamp(chrono::Utc::now().timestamp_millis())
 }
 
 /// One answer for an unknown email and a wrong password, after the same amount of work. The
@@ -65,6 +85,13 @@ pub async fn login(state: &AppState, req: LoginRequest, ip: IpAddr) -> AppResult
     };
     let verified = password::verify(req.password, hash).await?;
     match user {
+        // Only someone who knows the password learns that the account is disabled.
+        Some(user) if verified && user.disabled => {
+            attempt.succeeded(&state.db).await?;
+            Err(AppError::Forbidden(
+                "This account has been disabled by the server's administrator.",
+            ))
+        }
         Some(user) if verified => {
             attempt.succeeded(&state.db).await?;
             start_session(state, user).await

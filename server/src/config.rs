@@ -29,6 +29,16 @@ pub struct Settings {
     pub ws_idle: Duration,
     /// WebSockets one person may hold open at once in this process.
     pub ws_per_user: usize,
+    pub registration: Registration,
+}
+
+/// Who may sign up (the first account of an empty server always may, and is the admin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Open,
+    /// With an invitation an admin made.
+    Invite,
+    Closed,
 }
 
 /// When the session cookie gets the `Secure` attribute.
@@ -182,6 +192,17 @@ impl Settings {
             20,
             1..=100_000,
         )?;
+        let registration = match var("LETUSCHAT_REGISTRATION")?.as_deref().map(str::trim) {
+            None | Some("open") => Registration::Open,
+            Some("invite") => Registration::Invite,
+            Some("closed") => Registration::Closed,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "LETUSCHAT_REGISTRATION",
+                    problem: format!("{other:?} is not open, invite or closed"),
+                })
+            }
+        };
         Ok(Settings {
             addr,
             database,
@@ -195,6 +216,7 @@ impl Settings {
             signups_per_hour,
             ws_idle,
             ws_per_user,
+            registration,
         })
     }
 }
@@ -307,6 +329,21 @@ mod tests {
         assert_eq!(s.signups_per_hour, 10);
         assert_eq!(s.ws_idle, Duration::from_secs(60));
         assert_eq!(s.ws_per_user, 20);
+        assert_eq!(s.registration, Registration::Open);
+    }
+
+    #[test]
+    fn registration_modes_are_named() {
+        for (value, mode) in [
+            ("open", Registration::Open),
+            ("invite", Registration::Invite),
+            ("closed", Registration::Closed),
+        ] {
+            let s = settings(&[("LETUSCHAT_REGISTRATION", value)]).unwrap();
+            assert_eq!(s.registration, mode);
+        }
+        let e = settings(&[("LETUSCHAT_REGISTRATION", "friends")]).unwrap_err();
+        assert_eq!(e.name, "LETUSCHAT_REGISTRATION");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! same thing.
 
 pub mod accounts;
+pub mod admin;
 mod app_backend;
 pub mod auth;
 pub mod config;

@@ -20,6 +20,8 @@ pub struct Me {
     #[serde(flatten)]
     pub user: User,
     pub email: String,
+    /// Runs the server: may see its people, disable accounts and invite.
+    pub admin: bool,
 }
 
 /// How `Me` is read: field by field. A flattened field would be read through serde's buffered
@@ -30,6 +32,8 @@ struct MeFields {
     display_name: String,
     photo_url: Option<String>,
     email: String,
+    #[serde(default)]
+    admin: bool,
 }
 
 impl From<MeFields> for Me {
@@ -41,6 +45,7 @@ impl From<MeFields> for Me {
                 photo_url: f.photo_url,
             },
             email: f.email,
+            admin: f.admin,
         }
     }
 }
@@ -98,6 +103,9 @@ pub struct RegisterRequest {
     pub display_name: String,
     pub email: String,
     pub password: String,
+    /// An invitation code, for a server where sign-up needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,6 +184,45 @@ pub struct UploadResponse {
 pub type FieldErrors = BTreeMap<String, String>;
 
 /// The one shape every error response has: `{"error": {...}}`.
+/// An account as an admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: UserId,
+    pub display_name: String,
+    pub email: String,
+    pub admin: bool,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountList {
+    pub users: Vec<Account>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateInviteRequest {
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+    #[serde(default)]
+    pub expires_in_hours: Option<i64>,
+}
+
+/// An invitation to sign up: `url` is the sign-up page with the code in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub code: String,
+    pub url: String,
+    pub max_uses: i64,
+    pub uses: i64,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteList {
+    pub invites: Vec<Invite>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     pub error: ErrorBody,
@@ -202,11 +249,12 @@ mod tests {
                 photo_url: None,
             },
             email: "ana@example.com".into(),
+            admin: false,
         };
         let json = serde_json::to_value(&me).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"id": 7, "display_name": "Ana", "photo_url": null, "email": "ana@example.com"})
+            serde_json::json!({"id": 7, "display_name": "Ana", "photo_url": null, "email": "ana@example.com", "admin": false})
         );
         assert_eq!(serde_json::from_value::<Me>(json).unwrap(), me);
     }

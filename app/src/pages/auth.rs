@@ -83,6 +83,7 @@ pub fn Register() -> impl IntoView {
                                     display_name: form.get("display_name"),
                                     email: form.get("email"),
                                     password: form.get("password"),
+                                    invite: None,
                                 });
                         }
                     >

@@ -1,6 +1,7 @@
 //! Storage: the one interface the rest of the server uses, with a SQLite and a PostgreSQL
 //! implementation. No SQL lives outside this module.
 
+pub mod admin;
 mod attempts;
 mod batch;
 pub mod notify;
@@ -14,6 +15,7 @@ use shared::{Conversation, ConversationId, Me, Message, ReadPosition, Timestamp,
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub use admin::{AccountRow, Admin, Admission, InviteRow};
 pub use attempts::{Attempt, Attempts};
 pub use postgres::PgStore;
 pub use presence::Presence;
@@ -57,6 +59,9 @@ pub struct UserRecord {
     pub display_name: String,
     pub photo_url: Option<String>,
     pub password_hash: PasswordHash,
+    pub admin: bool,
+    /// A disabled account cannot sign in and has no sessions; its messages stay.
+    pub disabled: bool,
 }
 
 impl UserRecord {
@@ -72,6 +77,7 @@ impl UserRecord {
         Me {
             user: self.user(),
             email: self.email.clone(),
+            admin: self.admin,
         }
     }
 }
@@ -118,16 +124,14 @@ pub enum Created {
 }
 
 /// Everything the server stores; the attempt counters of the limiter are [`Attempts`], who is
-/// online where is [`Presence`].
+/// online where is [`Presence`], admission and admins are [`Admin`].
 #[async_trait]
-pub trait Store: Attempts + Presence + Send + Sync + 'static {
+pub trait Store: Admin + Attempts + Presence + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// Answers when the database does; for `/readyz`.
     async fn ping(&self) -> DbResult<()>;
 
-    /// `Conflict("users.email")` when the email (in any case) is taken.
-    async fn create_user(&self, new: NewUser) -> DbResult<UserRecord>;
     /// Adds those of `users` whose email is not taken yet, in one transaction; returns how
     /// many it added. For `server seed-users`.
     async fn create_users(&self, users: &[NewUser]) -> DbResult<u64>;

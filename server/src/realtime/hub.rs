@@ -164,6 +164,11 @@ impl Hub {
         last
     }
 
+    /// Everyone with a connection open here.
+    pub fn online_users(&self) -> Vec<UserId> {
+        self.lock().keys().copied().collect()
+    }
+
     pub fn is_online(&self, user: UserId) -> bool {
         self.lock().contains_key(&user)
     }

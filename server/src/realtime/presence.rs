@@ -11,7 +11,7 @@
 
 use super::fanout::Fanout;
 use crate::shutdown::Shutdown;
-use shared::ws::ServerMsg;
+use shared::ws::{CloseCode, ServerMsg};
 use shared::{ConversationId, Timestamp, UserId};
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,6 +62,13 @@ impl Fanout {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not sweep stopped processes"),
+        }
+        // Accounts disabled from the command line (which cannot reach this process's sockets).
+        let online = self.hub().online_users();
+        if let Ok(disabled) = self.db().disabled_among(&online).await {
+            for user in disabled {
+                self.hub().close_user(user, CloseCode::SignedOut);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! The HTTP API and the probes, one module per area.
 
+mod admin;
 mod auth;
 mod conversations;
 mod health;
@@ -13,6 +14,7 @@ use axum::Router;
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(health::router())
+        .merge(admin::router(state))
         .merge(auth::router())
         .merge(conversations::router())
         .merge(me::router())

@@ -168,6 +168,7 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         signups_per_hour: 1000,
         ws_idle: std::time::Duration::from_secs(60),
         ws_per_user: 20,
+        registration: server::config::Registration::Open,
     }
 }
 

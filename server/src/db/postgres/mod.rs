@@ -20,6 +20,7 @@ pub struct PgStore {
 const MESSAGE_COLUMNS: &str =
     "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
 
+mod admin;
 mod attempts;
 mod load;
 mod presence;
@@ -35,23 +36,6 @@ impl Store for PgStore {
     async fn ping(&self) -> DbResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
-    }
-
-    async fn create_user(&self, new: NewUser) -> DbResult<UserRecord> {
-        let row = sqlx::query(
-            "INSERT INTO users (email, email_key, display_name, name_key, password_hash)
-             VALUES ($1, $2, $3, $4, $5)
-             RETURNING id, email, display_name, photo_url, password_hash",
-        )
-        .bind(&new.email)
-        .bind(shared::validate::email_key(&new.email))
-        .bind(&new.display_name)
-        .bind(shared::validate::search_key(&new.display_name))
-        .bind(&new.password_hash.0)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| unique_violation(e, "users.email"))?;
-        user_record(&row)
     }
 
     async fn create_users(&self, users: &[NewUser]) -> DbResult<u64> {
@@ -73,7 +57,7 @@ impl Store for PgStore {
     }
 
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>> {
-        let row = sqlx::query("SELECT id, email, display_name, photo_url, password_hash FROM users WHERE email_key = $1")
+        let row = sqlx::query("SELECT id, email, display_name, photo_url, password_hash, admin, disabled FROM users WHERE email_key = $1")
             .bind(shared::validate::email_key(email))
             .fetch_optional(&self.pool)
             .await?;
@@ -82,7 +66,7 @@ impl Store for PgStore {
 
     async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "SELECT id, email, display_name, photo_url, password_hash FROM users WHERE id = $1",
+            "SELECT id, email, display_name, photo_url, password_hash, admin, disabled FROM users WHERE id = $1",
         )
         .bind(id.0)
         .fetch_optional(&self.pool)
@@ -109,7 +93,7 @@ impl Store for PgStore {
             "UPDATE users SET display_name = coalesce($2, display_name), name_key = coalesce($3, name_key),
                               password_hash = coalesce($4, password_hash)
              WHERE id = $1
-             RETURNING id, email, display_name, photo_url, password_hash",
+             RETURNING id, email, display_name, photo_url, password_hash, admin, disabled",
         )
         .bind(id.0)
         .bind(display_name)
@@ -164,9 +148,9 @@ impl Store for PgStore {
 
     async fn session_user(&self, id: Uuid, user: UserId) -> DbResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "SELECT u.id, u.email, u.display_name, u.photo_url, u.password_hash
+            "SELECT u.id, u.email, u.display_name, u.photo_url, u.password_hash, u.admin, u.disabled
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now()",
+             WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > now() AND NOT u.disabled",
         )
         .bind(id)
         .bind(user.0)

@@ -26,6 +26,8 @@ pub(super) fn user_record(row: &SqliteRow) -> DbResult<UserRecord> {
         display_name: row.try_get("display_name")?,
         photo_url: row.try_get("photo_url")?,
         password_hash: PasswordHash(row.try_get("password_hash")?),
+        admin: row.try_get("admin")?,
+        disabled: row.try_get("disabled")?,
     })
 }
 

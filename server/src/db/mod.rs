@@ -210,6 +210,17 @@ pub trait Store: Admin + Attempts + Presence + Send + Sync + 'static {
     async fn mark_read(&self, id: ConversationId, user: UserId, seq: i64) -> DbResult<i64>;
 }
 
+/// Copies a SQLite database to the new file `to`, consistently, while a server may be using it.
+/// A PostgreSQL database is backed up with its own tools.
+pub async fn backup(url: &DatabaseUrl, to: &std::path::Path) -> Result<(), String> {
+    match url {
+        DatabaseUrl::Sqlite(url) => sqlite::backup(url, to).await.map_err(|e| e.to_string()),
+        DatabaseUrl::Postgres(_) => Err(
+            "the database is PostgreSQL: back it up with pg_dump, e.g. pg_dump --format=custom \"$DATABASE_URL\" > letuschat.dump (and copy the upload folder beside it)".into(),
+        ),
+    }
+}
+
 /// Opens the database the URL names and brings its schema up to date.
 pub async fn connect(url: &DatabaseUrl) -> DbResult<Db> {
     Ok(match url {

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod batching;
 mod bench;
+mod cli;
 mod conversations;
 mod health;
 mod limits;

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn server(cwd: &std::path::Path, env: &[(&str, &str)]) -> Command {
+pub fn server(cwd: &std::path::Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.current_dir(cwd)
         .env_clear()
@@ -17,7 +17,7 @@ fn server(cwd: &std::path::Path, env: &[(&str, &str)]) -> Command {
 }
 
 /// Starts the binary and waits for its "listening on" line; returns the child and base URL.
-fn start(cmd: &mut Command) -> (Child, String) {
+pub fn start(cmd: &mut Command) -> (Child, String) {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -45,7 +45,7 @@ fn start(cmd: &mut Command) -> (Child, String) {
     }
 }
 
-fn terminate(child: &mut Child) -> std::process::ExitStatus {
+pub fn terminate(child: &mut Child) -> std::process::ExitStatus {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -420,7 +420,7 @@ async fn two_processes_on_postgres_deliver_each_others_events() {
 }
 
 /// Signs `name` up on the server at `base`; returns the user id and token.
-async fn register_at(base: &str, name: &str) -> (i64, String) {
+pub async fn register_at(base: &str, name: &str) -> (i64, String) {
     let body = serde_json::json!({
         "display_name": name,
         "email": format!("{name}@example.com"),

@@ -122,10 +122,16 @@ impl WsClient {
 
     /// Waits for the server to close the connection; returns the close code.
     pub async fn closed(&mut self) -> Option<CloseCode> {
+        self.closed_within(Duration::from_secs(5)).await
+    }
+
+    /// The same, reading (and so answering pings) for up to `limit`.
+    pub async fn closed_within(&mut self, limit: Duration) -> Option<CloseCode> {
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
-            match tokio::time::timeout(Duration::from_secs(5), self.stream.next())
+            match tokio::time::timeout_at(deadline, self.stream.next())
                 .await
-                .expect("closed within 5 s")
+                .expect("closed in time")
             {
                 Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
                 Some(Ok(_)) => continue,

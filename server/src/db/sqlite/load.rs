@@ -129,3 +129,19 @@ impl SqliteStore {
         Ok(assemble(rows, members, last))
     }
 }
+
+/// Writes a consistent copy of the database at `url` to the new file `to`, while a server may
+/// be using it: `VACUUM INTO` reads one snapshot (WAL lets writers go on meanwhile).
+pub async fn backup(url: &str, to: &std::path::Path) -> DbResult<()> {
+    use sqlx::Connection;
+    let options = SqliteConnectOptions::from_str(url)?
+        .read_only(true)
+        .busy_timeout(Duration::from_secs(30));
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    sqlx::query("VACUUM INTO ?1")
+        .bind(to.to_string_lossy().into_owned())
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}

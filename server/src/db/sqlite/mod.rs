@@ -29,6 +29,7 @@ const MESSAGE_COLUMNS: &str =
 mod admin;
 mod attempts;
 mod load;
+pub use load::backup;
 mod members;
 mod presence;
 mod rows;

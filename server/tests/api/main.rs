@@ -8,6 +8,7 @@ mod batching;
 mod bench;
 mod conversations;
 mod health;
+mod input;
 mod process;
 mod profile;
 mod realtime;

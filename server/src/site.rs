@@ -4,8 +4,9 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use app::backend::Backend;
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Response as HttpResponse, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, on, MethodFilter};
@@ -61,8 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     }
     for (path, method) in leptos::server_fn::axum::server_fn_paths() {
         let context = context.clone();
-        let handler =
-            move |req: Request<Body>| leptos_axum::handle_server_fns_with_context(context, req);
+        let handler = move |req: Request<Body>| server_fn(context.clone(), req);
         let filter = MethodFilter::try_from(method).expect("server functions use plain methods");
         router = router.route(path, on(filter, handler));
     }
@@ -79,6 +79,26 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .service(pkg),
         )
         .fallback(fallback)
+}
+
+/// Runs a server function on a body read whole first, so one over the limit (2 MiB, axum's
+/// default) is a 413 in the API's shape; Leptos would answer 500 with the reader's message.
+async fn server_fn(context: impl Fn() + Clone + Send + 'static, req: Request<Body>) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match Bytes::from_request(Request::new(body), &()).await {
+        Ok(bytes) => bytes,
+        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
+            return AppError::PayloadTooLarge("The request body is too large.").into_response()
+        }
+        Err(_) => {
+            return AppError::BadRequest("The request body could not be read.".into())
+                .into_response()
+        }
+    };
+    let req = Request::from_parts(parts, Body::from(bytes));
+    leptos_axum::handle_server_fns_with_context(context, req)
+        .await
+        .into_response()
 }
 
 /// Unknown API paths answer in JSON; anything else is a static file from the site folder or

@@ -138,6 +138,14 @@ async fn messages_and_titles_with_control_characters_are_refused(app: TestApp) {
         )
     };
     refused_field(group(format!("Team{NUL}")).await, "title").await;
+    let through_the_page = fn_call(
+        &app,
+        Some(&ana),
+        "open_conversation",
+        json!({"member_ids": [bob, cy], "title": format!("Team{NUL}")}),
+    )
+    .await;
+    refused_field(through_the_page, "title").await;
     let list: Value = get(&app, &ana, "/api/conversations")
         .await
         .json()

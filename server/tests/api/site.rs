@@ -1,4 +1,4 @@
-use crate::helpers::{both, spawn_app, TestApp};
+use crate::helpers::{both, error_of, spawn_app, TestApp};
 
 both!(spawn_app =>
     the_page_is_rendered_on_the_server,
@@ -8,6 +8,7 @@ both!(spawn_app =>
     server_function_errors_carry_their_status,
     a_form_posted_without_javascript_comes_back_with_its_error,
     the_search_shows_twenty_and_says_when_more_match,
+    malformed_server_function_calls_are_answered_in_the_error_shape,
 );
 
 async fn the_page_is_rendered_on_the_server(app: TestApp) {
@@ -128,8 +129,7 @@ async fn server_function_errors_carry_their_status(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
-    let body: serde_json::Value = wrong.json().await.unwrap();
-    assert_eq!(body["code"], "invalid_credentials");
+    assert_eq!(error_of(wrong).await.code, "invalid_credentials");
 
     let signed_out = app
         .client
@@ -182,4 +182,56 @@ async fn the_search_shows_twenty_and_says_when_more_match(app: TestApp) {
     let some: serde_json::Value = search("zed 1").await.unwrap().json().await.unwrap();
     assert_eq!(some["users"].as_array().unwrap().len(), 11);
     assert_eq!(some["more"], false);
+}
+
+async fn malformed_server_function_calls_are_answered_in_the_error_shape(app: TestApp) {
+    let (_, token) = crate::auth::register(&app, "Ana", "ana@example.com").await;
+    let call = |name: &str, content_type: &'static str, body: Vec<u8>| {
+        app.client
+            .post(app.at(&format!("/api/fn/{name}")))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let malformed: [(&str, &str, &[u8]); 8] = [
+        ("history", json, br#"{"id":"not-a-uuid"}"#),
+        ("history", json, br#"{"before":1}"#),
+        ("current_user", json, b"not json at all"),
+        ("search_users", json, br#"{"query":42}"#),
+        ("search_users", json, b"{\"query\":\"\xff\xfe\"}"),
+        ("open_conversation", json, br#"{"member_ids":"everyone"}"#),
+        ("login", json, br#"{"email":["a"],"password":"x"}"#),
+        ("login", form, b"email=ana%40example.com"),
+    ];
+    for (name, content_type, body) in malformed {
+        let response = call(name, content_type, body.to_vec()).await.unwrap();
+        let what = format!("{name} {}", String::from_utf8_lossy(body));
+        assert_eq!(response.status(), 400, "{what}");
+        let text = response.text().await.unwrap();
+        let error: shared::ErrorResponse =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"));
+        assert_eq!(error.error.code, "bad_request", "{what}");
+        assert_eq!(error.error.message, "The request is not valid.", "{what}");
+    }
+    // On a connection of its own: the server answers before reading the whole body, then
+    // closes the connection, which a pooled client might try to use again.
+    let huge = format!(r#"{{"query":"{}"}}"#, "a".repeat(3 * 1024 * 1024));
+    let response = reqwest::Client::new()
+        .post(app.at("/api/fn/search_users"))
+        .bearer_auth(&token)
+        .header("content-type", json)
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(error_of(response).await.code, "payload_too_large");
+    // A well-formed call still works.
+    let fine = call("search_users", json, br#"{"query":"zed"}"#.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(fine.status(), 200);
 }

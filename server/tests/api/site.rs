@@ -9,6 +9,8 @@ both!(spawn_app =>
     a_form_posted_without_javascript_comes_back_with_its_error,
     the_search_shows_twenty_and_says_when_more_match,
     malformed_server_function_calls_are_answered_in_the_error_shape,
+    a_form_error_in_an_address_is_shown_only_when_the_server_signed_it,
+    a_second_failed_post_shows_the_newest_error,
 );
 
 async fn the_page_is_rendered_on_the_server(app: TestApp) {
@@ -234,4 +236,103 @@ async fn malformed_server_function_calls_are_answered_in_the_error_shape(app: Te
         .await
         .unwrap();
     assert_eq!(fine.status(), 200);
+}
+
+/// Posts a form the way a browser without the WASM does; returns where it is sent.
+async fn post_form(app: &TestApp, function: &str, from: &str, body: &'static str) -> String {
+    let posted = app
+        .client
+        .post(app.at(&format!("/api/fn/{function}")))
+        .header("accept", "text/html")
+        .header("referer", from)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 302);
+    posted.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn base64url(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE.encode(text)
+}
+
+async fn a_form_error_in_an_address_is_shown_only_when_the_server_signed_it(app: TestApp) {
+    let spoof = r#"{"error":{"code":"x","message":"Your account is locked. Call +1 555 0100."}}"#;
+    let forged = [
+        format!(
+            "/login?__path=%2Fapi%2Ffn%2Flogin&__err={}",
+            base64url(spoof)
+        ),
+        format!(
+            "/login?__path=%2Fapi%2Ffn%2Flogin&__err={}&__until=99999999999&__sig=AAAA",
+            base64url(spoof)
+        ),
+        "/login?__path=%2Fapi%2Ffn%2Flogin&__err=not%20even%20base64".to_owned(),
+        "/register?q=1&__err=x".to_owned(),
+    ];
+    for address in forged {
+        let response = app.get(&address).await;
+        assert_eq!(response.status(), 303, "{address}");
+        let clean = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(!clean.contains("__"), "{clean}");
+        let page = app.get(&clean).await.text().await.unwrap();
+        assert!(!page.contains("555"), "{address}");
+    }
+    // What the server itself sent back is shown, and cannot be edited.
+    crate::auth::register(&app, "Ana", "ana@example.com").await;
+    let location = post_form(
+        &app,
+        "login",
+        &app.at("/login"),
+        "email=ana%40example.com&password=not+the+password",
+    )
+    .await;
+    assert!(location.contains("__sig="), "{location}");
+    let shown = app.client.get(&location).send().await.unwrap();
+    assert_eq!(shown.status(), 200);
+    assert!(shown
+        .text()
+        .await
+        .unwrap()
+        .contains("Wrong email or password."));
+    let (before, after) = location.split_once("__err=").unwrap();
+    let edited = format!(
+        "{before}__err={}{}",
+        base64url(spoof),
+        &after[after.find('&').unwrap()..]
+    );
+    assert_eq!(app.client.get(&edited).send().await.unwrap().status(), 303);
+}
+
+async fn a_second_failed_post_shows_the_newest_error(app: TestApp) {
+    let first = post_form(
+        &app,
+        "register",
+        &app.at("/register"),
+        "display_name=Ana&email=not-an-email&password=correct+horse+battery",
+    )
+    .await;
+    let page = app.client.get(&first).send().await.unwrap();
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter an email address like"));
+    // Posted again from the page that shows the first error.
+    let second = post_form(
+        &app,
+        "register",
+        &first,
+        "display_name=Ana&email=ana%40example.com&password=short",
+    )
+    .await;
+    assert_eq!(second.matches("__err=").count(), 1, "{second}");
+    let page = app.client.get(&second).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Use at least 8 characters."), "{html}");
+    assert!(!html.contains("Enter an email address like"), "{html}");
 }

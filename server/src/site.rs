@@ -1,7 +1,9 @@
-//! The pages: Leptos renders them on the server and the WASM hydrates them. Also the built
-//! assets under `/pkg` and the fallback for every other path.
+//! The pages: Leptos renders them on the server and the WASM hydrates them. Also the page's
+//! server functions, the built assets under `/pkg`, the fallback for every other path, and the
+//! security headers of them all.
 
 mod form_errors;
+mod headers;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -54,11 +56,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let backend: Arc<dyn Backend> = Arc::new(state.clone());
     // Pages and server functions alike find the server's services in context.
     let context = move || provide_context(backend.clone());
+    let page_context = {
+        let context = context.clone();
+        move || {
+            context();
+            headers::provide_page_policy();
+        }
+    };
     let seal = Arc::new(form_errors::Seal::new(&state.settings));
     let _ = any_spawner::Executor::init_tokio();
     // Each screen is rendered whole before it is sent, so a page that sends the visitor elsewhere
     // answers with a real redirect instead of a flash of the wrong screen.
-    let page = leptos_axum::render_app_async_with_context(context.clone(), move || {
+    let page = leptos_axum::render_app_async_with_context(page_context.clone(), move || {
         app::shell(shell_options.clone())
     });
     let mut pages = Router::new();
@@ -76,7 +85,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         let filter = MethodFilter::try_from(method).expect("server functions use plain methods");
         router = router.route(path, on(filter, handler));
     }
-    router
+    let router = router
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
@@ -88,7 +97,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 ))
                 .service(pkg),
         )
-        .fallback(fallback)
+        .fallback(move |uri, state, req| fallback(page_context.clone(), uri, state, req));
+    headers::add_to(router)
 }
 
 /// Runs a server function on a body read whole first, so one over the limit (2 MiB, axum's
@@ -146,10 +156,18 @@ async fn only_signed_form_errors(
 
 /// Unknown API paths answer in JSON; anything else is a static file from the site folder or
 /// the app's own "not found" page.
-async fn fallback(uri: Uri, state: State<AppState>, req: Request<Body>) -> Response {
+async fn fallback(
+    page_context: impl Fn() + Clone + Send + 'static,
+    uri: Uri,
+    state: State<AppState>,
+    req: Request<Body>,
+) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") || path == "/ws" {
         return AppError::NotFound.into_response();
     }
-    leptos_axum::file_and_error_handler::<AppState, _>(app::shell)(uri, state, req).await
+    leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, app::shell)(
+        uri, state, req,
+    )
+    .await
 }

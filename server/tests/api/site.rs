@@ -1,4 +1,5 @@
 use crate::helpers::{both, error_of, spawn_app, TestApp};
+use std::collections::HashSet;
 
 both!(spawn_app =>
     the_page_is_rendered_on_the_server,
@@ -11,6 +12,8 @@ both!(spawn_app =>
     malformed_server_function_calls_are_answered_in_the_error_shape,
     a_form_error_in_an_address_is_shown_only_when_the_server_signed_it,
     a_second_failed_post_shows_the_newest_error,
+    every_page_has_a_content_security_policy_with_its_own_nonce,
+    every_response_of_the_site_refuses_framing_and_sniffing,
 );
 
 async fn the_page_is_rendered_on_the_server(app: TestApp) {
@@ -279,7 +282,7 @@ async fn a_form_error_in_an_address_is_shown_only_when_the_server_signed_it(app:
         let clean = response.headers()["location"].to_str().unwrap().to_owned();
         assert!(!clean.contains("__"), "{clean}");
         let page = app.get(&clean).await.text().await.unwrap();
-        assert!(!page.contains("555"), "{address}");
+        assert!(!page.contains("account is locked"), "{address}");
     }
     // What the server itself sent back is shown, and cannot be edited.
     crate::auth::register(&app, "Ana", "ana@example.com").await;
@@ -335,4 +338,67 @@ async fn a_second_failed_post_shows_the_newest_error(app: TestApp) {
     let html = page.text().await.unwrap();
     assert!(html.contains("Use at least 8 characters."), "{html}");
     assert!(!html.contains("Enter an email address like"), "{html}");
+}
+
+/// The nonce a policy allows scripts with.
+fn policy_nonce(policy: &str) -> String {
+    let start = policy.find("'nonce-").expect("a nonce in the policy") + "'nonce-".len();
+    policy[start..].split('\'').next().unwrap().to_owned()
+}
+
+async fn every_page_has_a_content_security_policy_with_its_own_nonce(app: TestApp) {
+    let mut nonces = HashSet::new();
+    for path in ["/login", "/register", "/login", "/no/such/page"] {
+        let response = app.get(path).await;
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for part in [
+            "script-src 'self' 'nonce-",
+            "'wasm-unsafe-eval'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(part), "{path}: {policy} lacks {part}");
+        }
+        let script_src = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(!script_src.contains("unsafe-inline"), "{policy}");
+        let nonce = policy_nonce(&policy);
+        let html = response.text().await.unwrap();
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{path}");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{path}: every script carries the header's nonce"
+        );
+        assert!(nonces.insert(nonce), "a new nonce for every response");
+    }
+}
+
+async fn every_response_of_the_site_refuses_framing_and_sniffing(app: TestApp) {
+    for path in [
+        "/login",
+        "/",
+        "/no/such/page",
+        "/favicon.ico",
+        "/pkg/nothing.js",
+    ] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -20,6 +21,9 @@ pub struct Settings {
     pub cookie_secure: CookieSecure,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_proxy: bool,
+    /// How long a connection may take to send a request's headers, from its opening or from
+    /// the previous response (so it is also how long a kept-alive connection may sit idle).
+    pub header_timeout: Duration,
 }
 
 /// When the session cookie gets the `Secure` attribute.
@@ -143,6 +147,19 @@ impl Settings {
                 })
             }
         };
+        let header_timeout = match var("LETUSCHAT_HEADER_TIMEOUT_SECS")? {
+            None => Duration::from_secs(10),
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|secs| (1..=3600).contains(secs))
+                .map(Duration::from_secs)
+                .ok_or(ConfigError {
+                    name: "LETUSCHAT_HEADER_TIMEOUT_SECS",
+                    problem: format!("{v:?} is not a whole number of seconds from 1 to 3600"),
+                })?,
+        };
         Ok(Settings {
             addr,
             database,
@@ -153,6 +170,7 @@ impl Settings {
             bcrypt_cost,
             cookie_secure,
             trust_proxy,
+            header_timeout,
         })
     }
 }
@@ -237,6 +255,19 @@ mod tests {
         assert_eq!(s.bcrypt_cost, 12);
         assert_eq!(s.cookie_secure, CookieSecure::Auto);
         assert!(!s.trust_proxy);
+        assert_eq!(s.header_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_header_timeout_is_whole_seconds() {
+        let timeout = |v| settings(&[("LETUSCHAT_HEADER_TIMEOUT_SECS", v)]);
+        assert_eq!(timeout("2").unwrap().header_timeout, Duration::from_secs(2));
+        for bad in ["0", "-1", "1.5", "3601", "ten"] {
+            assert_eq!(
+                timeout(bad).unwrap_err().name,
+                "LETUSCHAT_HEADER_TIMEOUT_SECS"
+            );
+        }
     }
 
     #[test]

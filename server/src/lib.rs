@@ -15,6 +15,7 @@ pub mod messaging;
 pub mod routes;
 pub mod secret;
 pub mod seed;
+pub mod serve;
 pub mod site;
 pub mod startup;
 pub mod state;

@@ -139,6 +139,7 @@ pub struct TestApp {
     db: Option<Db>,
     hub: Option<std::sync::Arc<server::ws::hub::Hub>>,
     pub backend: Backend,
+    adjust: fn(&mut Settings),
     stop: Option<oneshot::Sender<()>>,
     task: Option<std::thread::JoinHandle<std::io::Result<()>>>,
     pub database: TestDatabase,
@@ -157,10 +158,16 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         bcrypt_cost: 4,
         cookie_secure: server::config::CookieSecure::Auto,
         trust_proxy: false,
+        header_timeout: std::time::Duration::from_secs(10),
     }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// `spawn_app`, with settings changed by `adjust` (on every start, restarts included).
+pub async fn spawn_app_with(backend: Backend, adjust: fn(&mut Settings)) -> TestApp {
     let database = TestDatabase::new(backend).await;
     let mut app = TestApp {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -172,6 +179,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         db: None,
         hub: None,
         backend,
+        adjust,
         stop: None,
         task: None,
         database,
@@ -184,7 +192,8 @@ impl TestApp {
     /// Runs the server on a runtime of its own, as the binary does (with the binary's larger
     /// thread stacks: rendering pages in a debug build needs them).
     async fn launch(&mut self) {
-        let settings = settings_for(&self.database);
+        let mut settings = settings_for(&self.database);
+        (self.adjust)(&mut settings);
         let (started_tx, started) = oneshot::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()

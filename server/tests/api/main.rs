@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod batching;
 mod bench;
+mod connections;
 mod conversations;
 mod health;
 mod input;

@@ -7,12 +7,28 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use shared::{Conversation, ConversationId, ErrorBody, Me, MessagePage, User, UserId};
+use shared::{
+    Conversation, ConversationId, ErrorBody, ErrorResponse, Me, MessagePage, User, UserId,
+};
 
 /// The contract's error body, carried across the server-function boundary intact, so forms can
-/// show each field's message next to the field.
+/// show each field's message next to the field. On the wire it has the HTTP API's shape,
+/// `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ErrorResponse", into = "ErrorResponse")]
 pub struct ApiError(pub ErrorBody);
+
+impl From<ErrorResponse> for ApiError {
+    fn from(response: ErrorResponse) -> Self {
+        ApiError(response.error)
+    }
+}
+
+impl From<ApiError> for ErrorResponse {
+    fn from(error: ApiError) -> Self {
+        ErrorResponse { error: error.0 }
+    }
+}
 
 impl ApiError {
     pub fn field(&self, name: &str) -> Option<String> {
@@ -35,18 +51,54 @@ impl std::error::Error for ApiError {}
 impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
+    /// The framework's own failures. Their text (a parser's message, say) is never shown: it
+    /// means nothing to a person, and it would echo whatever a request held.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let message = match value {
-            ServerFnErrorErr::Request(_) => {
-                "Could not reach the server; check your connection.".into()
+        let (code, message) = match value {
+            // On the server: the request's body could not be read as the function's arguments.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => {
+                error_status(http::StatusCode::BAD_REQUEST, None);
+                ("bad_request", "The request is not valid.")
             }
-            other => format!("Something went wrong: {other}"),
+            ServerFnErrorErr::Request(_) => (
+                "request_failed",
+                "Could not reach the server; check your connection.",
+            ),
+            _ => ("request_failed", "Something went wrong; try again."),
         };
         ApiError(ErrorBody {
-            code: "request_failed".into(),
-            message,
+            code: code.into(),
+            message: message.into(),
             fields: None,
         })
+    }
+}
+
+/// Answers the server function being run with `status`, as the HTTP API would. Server
+/// functions answer 500 to every error unless told otherwise. A plain form post (no WASM yet)
+/// keeps the redirect back to its page that Leptos gives it, with the error in the query.
+/// A refusal for too many attempts says when to try again, as the HTTP API does.
+#[cfg(feature = "ssr")]
+pub fn error_status(status: http::StatusCode, retry_after_secs: Option<u64>) {
+    if let (Some(response), Some(request)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        use_context::<http::request::Parts>(),
+    ) {
+        let plain_form = request
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        if !plain_form {
+            response.set_status(status);
+            if let Some(seconds) = retry_after_secs {
+                let seconds = http::HeaderValue::from(seconds.max(1));
+                response.insert_header(http::header::RETRY_AFTER, seconds);
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 // The `server` fixture: the real LetUsChat binary on a free port, with a fresh SQLite database
 // and upload folder per test. `restart()` keeps the data and the port, so open pages reconnect.
-import { test as base, expect } from '@playwright/test';
+// Every test also fails on a Content-Security-Policy violation in any of its pages.
+import { test as base, expect, type BrowserContext } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,7 +85,46 @@ async function launch(bin: string, dir: string, addr: string, log: string[]): Pr
   return { child, url };
 }
 
-export const test = base.extend<{ server: Server }>({
+/** Collects what the page's Content-Security-Policy refused in `context`: the browser's
+ *  `securitypolicyviolation` events and its console errors about the policy. */
+async function watchPolicy(context: BrowserContext, violations: string[]) {
+  await context.exposeBinding('__letuschatCspViolation', (_source, report: string) => {
+    violations.push(report);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = `${e.effectiveDirective} refused ${e.blockedURI || 'inline code'} (${e.sourceFile}:${e.lineNumber})`;
+      (window as unknown as { __letuschatCspViolation(r: string): void }).__letuschatCspViolation(report);
+    });
+  });
+  context.on('console', (m) => {
+    if (m.type() === 'error' && m.text().includes('Content Security Policy')) violations.push(m.text());
+  });
+}
+
+export const test = base.extend<{ server: Server; cspViolations: string[] }>({
+  // Automatic: the default context and every context a test opens are watched. A test that
+  // provokes a violation on purpose takes the fixture and empties it once checked.
+  cspViolations: [
+    async ({ browser, context }, use) => {
+      const violations: string[] = [];
+      await watchPolicy(context, violations);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const opened = await newContext(options);
+        await watchPolicy(opened, violations);
+        return opened;
+      };
+      try {
+        await use(violations);
+      } finally {
+        browser.newContext = newContext;
+      }
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
+
   server: async ({}, use, testInfo) => {
     const bin = binary();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'letuschat-e2e-'));

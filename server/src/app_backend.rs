@@ -9,7 +9,6 @@ use crate::state::AppState;
 use app::api::ApiError;
 use app::backend::{AuthOutcome, Backend};
 use axum::http::request::Parts;
-use leptos::prelude::use_context;
 use shared::{
     Conversation, ConversationId, CreateConversationRequest, LoginRequest, Me, MessagePage,
     RegisterRequest, User,
@@ -20,26 +19,11 @@ impl From<AppError> for ApiError {
         if let AppError::Internal(detail) = &e {
             tracing::error!(%detail, "internal error in a server function");
         }
-        // Server functions answer 500 to every error unless told otherwise; a wrong password
-        // is a 401 here as in the HTTP API. A plain form post keeps the redirect back to its
-        // page that Leptos gives it.
-        if let (Some(response), Some(request)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            use_context::<Parts>(),
-        ) {
-            let plain_form = request
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"));
-            if !plain_form {
-                response.set_status(e.status());
-                if let AppError::RateLimited { retry_after_secs } = &e {
-                    let seconds = axum::http::HeaderValue::from((*retry_after_secs).max(1));
-                    response.insert_header(axum::http::header::RETRY_AFTER, seconds);
-                }
-            }
-        }
+        let retry_after = match &e {
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        app::api::error_status(e.status(), retry_after);
         ApiError(e.body())
     }
 }

@@ -30,6 +30,9 @@ pub struct Settings {
     /// WebSockets one person may hold open at once in this process.
     pub ws_per_user: usize,
     pub registration: Registration,
+    /// How long a connection may take to send a request's headers, from its opening or from
+    /// the previous response (so it is also how long a kept-alive connection may sit idle).
+    pub header_timeout: Duration,
 }
 
 /// Who may sign up (the first account of an empty server always may, and is the admin).
@@ -203,6 +206,12 @@ impl Settings {
                 })
             }
         };
+        let header_timeout = Duration::from_secs(whole(
+            "LETUSCHAT_HEADER_TIMEOUT_SECS",
+            var("LETUSCHAT_HEADER_TIMEOUT_SECS")?,
+            10,
+            1..=3600,
+        )?);
         Ok(Settings {
             addr,
             database,
@@ -217,6 +226,7 @@ impl Settings {
             ws_idle,
             ws_per_user,
             registration,
+            header_timeout,
         })
     }
 }
@@ -330,6 +340,7 @@ mod tests {
         assert_eq!(s.ws_idle, Duration::from_secs(60));
         assert_eq!(s.ws_per_user, 20);
         assert_eq!(s.registration, Registration::Open);
+        assert_eq!(s.header_timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -360,6 +371,18 @@ mod tests {
             ("LETUSCHAT_WS_PER_USER", "0"),
         ] {
             assert_eq!(settings(&[(name, bad)]).unwrap_err().name, name);
+        }
+    }
+
+    #[test]
+    fn the_header_timeout_is_whole_seconds() {
+        let timeout = |v| settings(&[("LETUSCHAT_HEADER_TIMEOUT_SECS", v)]);
+        assert_eq!(timeout("2").unwrap().header_timeout, Duration::from_secs(2));
+        for bad in ["0", "-1", "1.5", "3601", "ten"] {
+            assert_eq!(
+                timeout(bad).unwrap_err().name,
+                "LETUSCHAT_HEADER_TIMEOUT_SECS"
+            );
         }
     }
 

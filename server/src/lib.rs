@@ -17,6 +17,7 @@ pub mod realtime;
 pub mod routes;
 pub mod secret;
 pub mod seed;
+pub mod serve;
 pub mod shutdown;
 pub mod site;
 pub mod startup;

@@ -164,7 +164,7 @@ pub async fn send(
 async fn check_image(state: &AppState, sender: UserId, url: &str) -> AppResult<()> {
     let refused = || AppError::field("img", "Attach an image you uploaded to this server.");
     let name = url.strip_prefix("/uploads/").ok_or_else(refused)?;
-    if name.is_empty() || name.contains('/') {
+    if name.is_empty() || name.contains(|c: char| c == '/' || c.is_control()) {
         return Err(refused());
     }
     match state.db.upload_owner(name).await? {

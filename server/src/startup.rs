@@ -13,7 +13,6 @@ use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::{auth, routes, secret, site, ws};
 use axum::response::IntoResponse;
-use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -150,23 +149,13 @@ impl Application {
             listener.local_addr()?,
             state.db.backend()
         );
-        // Chat frames are small: without TCP_NODELAY, Nagle's algorithm holds a reply until the
-        // client's delayed ACK (40 ms) whenever earlier frames are still unacknowledged.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        axum::serve(
-            listener,
-            router(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let header_timeout = state.settings.header_timeout;
+        crate::serve::serve(listener, router(state), header_timeout, async move {
             signal.await;
             tracing::info!("shutting down: finishing requests in flight");
             shutdown.trigger();
         })
-        .await?;
+        .await;
         // WebSockets outlive the HTTP server's shutdown: give them a moment to send their 1001.
         hub.wait_closed(std::time::Duration::from_secs(5)).await;
         fanout.stop_presence().await;

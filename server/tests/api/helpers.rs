@@ -169,6 +169,7 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         ws_idle: std::time::Duration::from_secs(60),
         ws_per_user: 20,
         registration: server::config::Registration::Open,
+        header_timeout: std::time::Duration::from_secs(10),
     }
 }
 

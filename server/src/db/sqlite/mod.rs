@@ -28,6 +28,7 @@ const MESSAGE_COLUMNS: &str =
 
 mod admin;
 mod attempts;
+mod fts;
 mod load;
 pub use load::backup;
 mod members;
@@ -140,11 +141,14 @@ impl Store for SqliteStore {
         // The trigram index answers queries of three characters or more (as a phrase of the
         // query's trigrams, which is a substring match); shorter ones scan the names.
         let (sql, pattern) = if query.chars().count() >= 3 {
+            let Some(phrase) = fts::phrase(query) else {
+                return Ok(Vec::new());
+            };
             (
                 "SELECT u.id, u.display_name, u.photo_url FROM users_search s JOIN users u ON u.id = s.rowid
                  WHERE users_search MATCH ?1 AND u.id <> ?3
                  ORDER BY u.name_key LIKE ?2 ESCAPE '\\' DESC, u.name_key, u.id LIMIT ?4",
-                format!("\"{}\"", query.replace('"', "\"\"")),
+                phrase,
             )
         } else {
             (

@@ -1,6 +1,6 @@
-// A session that ends elsewhere (a log out in another tab, a password changed on another device)
-// takes the tab to the sign-in page, which says why in a sentence of its own; the server tells
-// too many connections apart, and the tab says so instead of trying again and again.
+// A session that ends elsewhere (a log out in another tab, a password changed on another device,
+// or while the tab was offline) takes the tab to the sign-in page, which says why in a sentence
+// of its own; too many connections are said once instead of being retried again and again.
 import { test, expect } from './fixtures';
 import { connected, PASSWORD, signUp } from './people';
 
@@ -42,6 +42,20 @@ test('a password changed on another device sends the tab to sign in again', asyn
 
   await expect(ana).toHaveURL(server.url + '/login?ended=password_changed');
   await expect(ana.getByRole('status')).toHaveText('Your password was changed; sign in again.');
+});
+
+test('a session that ended while the tab was offline is found when it comes back', async ({ browser, server }) => {
+  const ana = await signUp(browser, server.url, 'Ana');
+  await connected(ana);
+  await ana.context().setOffline(true);
+  await expect(ana.getByRole('status').filter({ hasText: 'Reconnecting...' })).toBeVisible();
+  // Signed out meanwhile (the browser's cookie goes too): the socket is refused at the upgrade,
+  // which tells the page nothing, so it asks whether it is still signed in.
+  const out = await ana.request.post(server.url + '/api/auth/logout');
+  expect(out.status()).toBe(204);
+  await ana.context().setOffline(false);
+  await expect(ana).toHaveURL(server.url + '/login?ended=signed_out');
+  await expect(ana.getByRole('status')).toHaveText('You were signed out.');
 });
 
 test('the sign-in page says why from a fixed list, before any script runs', async ({ browser, server }) => {

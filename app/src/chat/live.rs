@@ -180,7 +180,7 @@ async fn connection(
                 _ => ClientMsg::Ping,
             },
         };
-        if frame == ClientMsg::Ping {
+        if matches!(frame, ClientMsg::Ping) {
             if waiting {
                 continue;
             }

@@ -2,17 +2,7 @@
 // (with a message waiting as "Sending..." and delivered once it is back), and a message the
 // server refused, shown as not sent with a Retry that delivers it once.
 import { test, expect } from './fixtures';
-import type { Page } from '@playwright/test';
-import { say, signUp } from './people';
-
-/** Ana opens the conversation with Bob and greets him; Bob opens it too. */
-async function converse(ana: Page, bob: Page) {
-  await ana.getByLabel('Search users').fill('bob');
-  await ana.getByRole('button', { name: 'Bob', exact: true }).click();
-  await say(ana, 'Hi Bob');
-  await bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Ana/ }).click();
-  await expect(bob.getByRole('log', { name: 'Messages' }).getByText('Hi Bob')).toBeVisible();
-}
+import { converse, say, signUp } from './people';
 
 test('typing, and reconnecting with a message waiting', async ({ browser, server }) => {
   const ana = await signUp(browser, server.url, 'Ana');

@@ -34,3 +34,17 @@ export async function say(page: Page, text: string) {
   await box.fill(text);
   await box.press('Enter');
 }
+
+/** Ana opens the conversation with Bob and greets him; Bob opens it too. */
+export async function converse(ana: Page, bob: Page) {
+  await ana.getByLabel('Search users').fill('bob');
+  await ana.getByRole('button', { name: 'Bob', exact: true }).click();
+  await say(ana, 'Hi Bob');
+  await bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Ana/ }).click();
+  await expect(bob.getByRole('log', { name: 'Messages' }).getByText('Hi Bob')).toBeVisible();
+}
+
+/** Waits until the page's live connection is up (the header says nothing about it). */
+export async function connected(page: Page) {
+  await expect(page.getByRole('status').filter({ hasText: /Connecting\.\.\.|Reconnecting\.\.\./ })).toHaveCount(0);
+}

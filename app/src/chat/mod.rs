@@ -4,6 +4,7 @@
 // The live side runs only in the browser; the server renders the first view.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 
+mod ended;
 mod events;
 mod live;
 pub mod panel;
@@ -12,6 +13,7 @@ mod thread;
 mod time;
 pub mod upload;
 
+pub use ended::ended_sentence;
 pub use events::ask_notification_permission;
 pub use thread::{Item, Status, Thread};
 pub use time::clock_time;
@@ -28,6 +30,8 @@ pub enum Link {
     Connecting,
     Online,
     Reconnecting,
+    /// The server refused one more connection for this person: trying again would not help.
+    TooMany,
 }
 
 #[derive(Clone, Copy)]

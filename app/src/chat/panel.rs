@@ -24,6 +24,7 @@ fn Header(chat: Chat) -> impl IntoView {
         Link::Online => None,
         Link::Connecting => Some("Connecting..."),
         Link::Reconnecting => Some("Reconnecting..."),
+        Link::TooMany => Some("Too many open tabs: close one, then reload this page."),
     };
     let info = move || {
         let id = chat.open.get()?;

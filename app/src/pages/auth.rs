@@ -14,6 +14,7 @@ pub fn Login() -> impl IntoView {
     let action = use_session().login;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();
+    let ended = crate::chat::ended_sentence(&crate::address().1);
     SyncHydrate(view! {
         <SignedOut>
             {SyncHydrate(view! {
@@ -21,6 +22,7 @@ pub fn Login() -> impl IntoView {
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
                     <h1>"Welcome Back!"</h1>
+                    {ended.map(|sentence| view! { <p class="form-notice" role="status">{sentence}</p> })}
                     <form
                         method="post"
                         action=Login::url()

@@ -6,6 +6,7 @@ mod batch;
 pub mod notify;
 mod postgres;
 mod sqlite;
+mod uploads;
 
 use crate::config::DatabaseUrl;
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 pub use attempts::{Attempt, Attempts};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use uploads::Uploads;
 
 pub type Db = Arc<dyn Store>;
 
@@ -31,6 +33,10 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A message's image: its upload was deleted as unused (see [`Uploads`]) before the message
+    /// could be stored, and nothing was stored.
+    #[error("upload gone")]
+    UploadGone,
     /// The storage task is gone (the server is stopping).
     #[error("storage stopped")]
     Stopped,
@@ -115,9 +121,10 @@ pub enum Created {
     Existing,
 }
 
-/// Everything the server stores; the attempt counters of the limiter are [`Attempts`].
+/// Everything the server stores; the attempt counters of the limiter are [`Attempts`], who may
+/// see an upload and which are unused is [`Uploads`].
 #[async_trait]
-pub trait Store: Attempts + Send + Sync + 'static {
+pub trait Store: Attempts + Uploads + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// Answers when the database does; for `/readyz`.
@@ -151,6 +158,8 @@ pub trait Store: Attempts + Send + Sync + 'static {
     async fn delete_session(&self, id: Uuid) -> DbResult<()>;
     /// Revokes every session of `user`, as a password change must.
     async fn delete_sessions(&self, user: UserId) -> DbResult<()>;
+    /// Deletes the sessions expired by `now` (they no longer sign anyone in); returns how many.
+    async fn delete_expired_sessions(&self, now: Timestamp) -> DbResult<u64>;
 
     async fn record_upload(&self, upload: UploadRecord) -> DbResult<()>;
     /// Who uploaded the file stored under `name`.
@@ -189,7 +198,8 @@ pub trait Store: Attempts + Send + Sync + 'static {
 
     /// Stores a message with the conversation's next `seq`, in one transaction. Idempotent on
     /// (sender, client_id): a repeat returns the first message and `Created::Existing`.
-    /// `NotFound` when the sender is not a member.
+    /// `NotFound` when the sender is not a member; `UploadGone` when `img` names no upload of
+    /// the sender's (any more).
     async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)>;
     /// The message at `seq`, if there is one.
     async fn message_at(&self, id: ConversationId, seq: i64) -> DbResult<Option<Message>>;

@@ -31,6 +31,7 @@ mod load;
 mod members;
 mod rows;
 mod send;
+mod uploads;
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -221,6 +222,14 @@ impl Store for SqliteStore {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> DbResult<u64> {
+        let deleted = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?1")
+            .bind(now.0)
+            .execute(&self.write)
+            .await?;
+        Ok(deleted.rows_affected())
     }
 
     async fn record_upload(&self, upload: UploadRecord) -> DbResult<()> {

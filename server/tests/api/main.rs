@@ -16,5 +16,6 @@ mod robustness;
 mod site;
 mod storage;
 mod storage_accounts;
+mod upload_access;
 mod uploads;
 mod ws_client;

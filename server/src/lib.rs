@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod housekeeping;
 pub mod images;
 pub mod limits;
 pub mod memory;

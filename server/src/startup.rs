@@ -113,6 +113,7 @@ impl Application {
             ));
         }
         crate::memory::spawn_trimmer(state.hub.clone());
+        crate::housekeeping::spawn(&state);
         Ok(Application { listener, state })
     }
 

@@ -8,6 +8,7 @@ mod batching;
 mod bench;
 mod conversations;
 mod health;
+mod housekeeping;
 mod limits;
 mod process;
 mod profile;

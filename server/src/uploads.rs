@@ -90,6 +90,7 @@ pub async fn store_image(
     me: &AuthUser,
     bytes: Vec<u8>,
 ) -> AppResult<UploadResponse> {
+    state.auth.limits.upload(&state.db, me.user.id).await?;
     let processed = process(bytes, images::process_upload).await?;
     let name = format!("{}.{}", Uuid::new_v4().simple(), processed.kind.extension());
     let dir = &state.settings.upload_dir;
@@ -117,6 +118,7 @@ pub async fn store_image(
 
 /// A new avatar for the caller; the one it replaces is deleted.
 pub async fn set_avatar(state: &AppState, me: &AuthUser, bytes: Vec<u8>) -> AppResult<UserRecord> {
+    state.auth.limits.upload(&state.db, me.user.id).await?;
     let processed = process(bytes, images::process_avatar).await?;
     let name = format!(
         "avatar-{}.{}",

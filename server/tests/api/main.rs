@@ -10,6 +10,7 @@ mod conversations;
 mod health;
 mod housekeeping;
 mod limits;
+mod limits_per_user;
 mod process;
 mod profile;
 mod realtime;

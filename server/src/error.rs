@@ -134,6 +134,9 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::NotFound => AppError::NotFound,
+            DbError::UploadGone => {
+                AppError::field("img", "This image was removed as unused; attach it again.")
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

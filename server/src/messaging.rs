@@ -48,13 +48,15 @@ pub async fn create_conversation(
     }
     let (id, created) = match others.as_slice() {
         [other] => state.db.find_or_create_direct(me.user.id, *other).await?,
-        _ => (
+        _ => {
             state
-                .db
-                .create_group(me.user.id, &others, title.as_deref())
-                .await?,
-            Created::New,
-        ),
+                .auth
+                .limits
+                .create_group(&state.db, me.user.id)
+                .await?;
+            let id = state.db.create_group(me.user.id, &others, title.as_deref());
+            (id.await?, Created::New)
+        }
     };
     let conversation = state
         .db

@@ -121,6 +121,7 @@ impl Application {
                 source,
             })?;
         crate::memory::spawn_trimmer(state.hub.clone());
+        crate::housekeeping::spawn(&state);
         Ok(Application { listener, state })
     }
 

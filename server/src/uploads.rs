@@ -90,6 +90,7 @@ pub async fn store_image(
     me: &AuthUser,
     bytes: Vec<u8>,
 ) -> AppResult<UploadResponse> {
+    state.auth.limits.upload(&state.db, me.user.id).await?;
     let processed = process(bytes, images::process_upload).await?;
     let name = format!("{}.{}", Uuid::new_v4().simple(), processed.kind.extension());
     let dir = &state.settings.upload_dir;
@@ -117,6 +118,7 @@ pub async fn store_image(
 
 /// A new avatar for the caller; the one it replaces is deleted.
 pub async fn set_avatar(state: &AppState, me: &AuthUser, bytes: Vec<u8>) -> AppResult<UserRecord> {
+    state.auth.limits.upload(&state.db, me.user.id).await?;
     let processed = process(bytes, images::process_avatar).await?;
     let name = format!(
         "avatar-{}.{}",
@@ -149,6 +151,18 @@ pub async fn set_avatar(state: &AppState, me: &AuthUser, bytes: Vec<u8>) -> AppR
         .ok_or(AppError::Unauthenticated)
 }
 
+/// Whether `name` could be one this server made (`{hex}.{ext}`, `avatar-{hex}.{ext}`): a plain
+/// file name, never a path, a hidden file or a half-written `.part`.
+pub fn is_stored_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && !name.ends_with(".part")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+}
+
 /// Images decoded at once. Decoding and resizing a 40-megapixel photo peaks at about 340 MB,
 /// so a burst of uploads waits its turn instead of multiplying that.
 const IMAGE_JOBS: usize = 2;
@@ -178,4 +192,31 @@ async fn write(dir: &Path, name: &str, bytes: &[u8]) -> AppResult<()> {
         return Err(AppError::internal(format!("storing upload {name}: {e}")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_stored_name;
+
+    #[test]
+    fn only_plain_file_names_are_stored_names() {
+        for name in ["0123abcd.png", "avatar-0123abcd.jpg", "a.gif"] {
+            assert!(is_stored_name(name), "{name}");
+        }
+        for name in [
+            "",
+            ".",
+            "..",
+            "../data/jwt_secret",
+            "a/b.png",
+            ".0123abcd.png.part",
+            "x.part",
+            "a\\b.png",
+            "%2e%2e",
+            "a b.png",
+            &"a".repeat(101),
+        ] {
+            assert!(!is_stored_name(name), "{name}");
+        }
+    }
 }

@@ -9,6 +9,10 @@
 //! - A password change: the guess at the current password counts against the account, as at
 //!   sign-in (one budget of guesses per account, whichever way they come).
 //! - Sign-up: `LETUSCHAT_SIGNUPS_PER_HOUR` per client address per hour; each costs a bcrypt hash.
+//! - Uploads (chat images and avatars together): 60 per user per hour; each is decoded,
+//!   re-encoded and stored.
+//! - Groups: 20 created per user per hour, since creating one puts others into it without
+//!   asking them. Direct conversations are not limited (there is one per pair of people).
 //!
 //! The counters live in the database ([`crate::db::Attempts`]): server processes that share it
 //! share the limits, and no key an attacker invents costs this process memory. Keys are short
@@ -19,7 +23,7 @@
 use crate::db::{Attempt, Db};
 use crate::error::{AppError, AppResult};
 use sha2::{Digest, Sha256};
-use shared::Timestamp;
+use shared::{Timestamp, UserId};
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -30,6 +34,9 @@ pub const SIGN_INS_PER_ADDRESS: u32 = 20;
 /// Wrong passwords per account, at sign-in and at a password change together.
 pub const GUESSES_PER_ACCOUNT: u32 = 10;
 pub const SIGN_UP_WINDOW: Duration = Duration::from_secs(3600);
+pub const UPLOADS_PER_HOUR: u32 = 60;
+pub const GROUPS_PER_HOUR: u32 = 20;
+const HOUR: Duration = Duration::from_secs(3600);
 const SWEEP_EVERY_MS: i64 = 60_000;
 
 pub struct Limits {
@@ -102,6 +109,18 @@ impl Limits {
         )
         .await
         .map(drop)
+    }
+
+    /// Counts an upload (a chat image or an avatar) by `user`, before its image is decoded.
+    pub async fn upload(&self, db: &Db, user: UserId) -> AppResult<()> {
+        let key = format!("upload:{}", user.0);
+        self.count(db, key, UPLOADS_PER_HOUR, HOUR).await.map(drop)
+    }
+
+    /// Counts a group that `user` is about to create.
+    pub async fn create_group(&self, db: &Db, user: UserId) -> AppResult<()> {
+        let key = format!("group:{}", user.0);
+        self.count(db, key, GROUPS_PER_HOUR, HOUR).await.map(drop)
     }
 
     async fn count(&self, db: &Db, key: String, max: u32, window: Duration) -> AppResult<Counted> {

@@ -8,6 +8,7 @@ pub mod notify;
 mod postgres;
 mod presence;
 mod sqlite;
+mod uploads;
 
 use crate::config::DatabaseUrl;
 use async_trait::async_trait;
@@ -20,6 +21,7 @@ pub use attempts::{Attempt, Attempts};
 pub use postgres::PgStore;
 pub use presence::Presence;
 pub use sqlite::SqliteStore;
+pub use uploads::Uploads;
 
 pub type Db = Arc<dyn Store>;
 
@@ -35,6 +37,10 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A message's image: its upload was deleted as unused (see [`Uploads`]) before the message
+    /// could be stored, and nothing was stored.
+    #[error("upload gone")]
+    UploadGone,
     /// The storage task is gone (the server is stopping).
     #[error("storage stopped")]
     Stopped,
@@ -124,9 +130,10 @@ pub enum Created {
 }
 
 /// Everything the server stores; the attempt counters of the limiter are [`Attempts`], who is
-/// online where is [`Presence`], admission and admins are [`Admin`].
+/// online where is [`Presence`], admission and admins are [`Admin`], who may see an upload and
+/// which are unused is [`Uploads`].
 #[async_trait]
-pub trait Store: Admin + Attempts + Presence + Send + Sync + 'static {
+pub trait Store: Admin + Attempts + Presence + Uploads + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// Answers when the database does; for `/readyz`.
@@ -158,6 +165,8 @@ pub trait Store: Admin + Attempts + Presence + Send + Sync + 'static {
     async fn delete_session(&self, id: Uuid) -> DbResult<()>;
     /// Revokes every session of `user`, as a password change must.
     async fn delete_sessions(&self, user: UserId) -> DbResult<()>;
+    /// Deletes the sessions expired by `now` (they no longer sign anyone in); returns how many.
+    async fn delete_expired_sessions(&self, now: Timestamp) -> DbResult<u64>;
 
     async fn record_upload(&self, upload: UploadRecord) -> DbResult<()>;
     /// Who uploaded the file stored under `name`.
@@ -194,7 +203,8 @@ pub trait Store: Admin + Attempts + Presence + Send + Sync + 'static {
 
     /// Stores a message with the conversation's next `seq`, in one transaction. Idempotent on
     /// (sender, client_id): a repeat returns the first message and `Created::Existing`.
-    /// `NotFound` when the sender is not a member.
+    /// `NotFound` when the sender is not a member; `UploadGone` when `img` names no upload of
+    /// the sender's (any more).
     async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)>;
     /// The message at `seq`, if there is one.
     async fn message_at(&self, id: ConversationId, seq: i64) -> DbResult<Option<Message>>;

@@ -1,43 +1,24 @@
-//! `/api/uploads` (images for messages) and `/uploads/{name}` (serving them and avatars).
+//! `/api/uploads` (images for messages) and `/uploads/{name}` (serving them and avatars, only to
+//! those who may see them).
 
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Json};
+use crate::error::{AppError, AppResult, Json};
 use crate::state::AppState;
 use crate::uploads;
+use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
-use axum::http::{HeaderValue, Response, StatusCode};
-use axum::routing::post;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
 use shared::UploadResponse;
-use tower::ServiceBuilder;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    // Uploaded files are data, never pages: no sniffing, no scripts, no plugins. Their names
-    // are never reused, so browsers may keep them.
-    let files = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            CACHE_CONTROL,
-            |res: &Response<_>| {
-                res.status()
-                    .is_success()
-                    .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
-            },
-        ))
-        .service(ServeDir::new(&state.settings.upload_dir));
+pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/uploads",
@@ -45,7 +26,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(uploads::MAX_BODY_BYTES))
                 .layer(axum::middleware::from_fn(uploads::refuse_oversized)),
         )
-        .nest_service("/uploads", files)
+        .route("/uploads/{*name}", get(serve))
 }
 
 async fn upload(
@@ -56,4 +37,49 @@ async fn upload(
     let bytes = uploads::read_file_part(multipart).await?;
     let stored = uploads::store_image(&state, &me, bytes).await?;
     Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// A stored file, to a signed-in user who may see it (`Uploads::may_see_upload`). Everyone else,
+/// signed in or not, gets the 404 an unknown name gets, so nobody learns which names exist.
+/// `ServeFile` answers `HEAD`, ranges and `If-Modified-Since`, with the type the (server-made)
+/// extension says.
+async fn serve(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> AppResult<Response> {
+    let Ok(Path(name)) = name else {
+        return Err(AppError::NotFound);
+    };
+    let me = match AuthUser::from_headers(&state, request.headers()).await {
+        Err(AppError::Unauthenticated) => return Err(AppError::NotFound),
+        other => other?,
+    };
+    if !uploads::is_stored_name(&name) || !state.db.may_see_upload(&name, me.user.id).await? {
+        return Err(AppError::NotFound);
+    }
+    let file = ServeFile::new(state.settings.upload_dir.join(&name));
+    let Ok(mut response) = file.oneshot(request).await;
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND {
+        return Err(AppError::NotFound);
+    }
+    let headers = response.headers_mut();
+    // Uploaded files are data, never pages: no sniffing, no scripts, no plugins.
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+        ),
+    );
+    // Names are never reused, so a browser may keep a file for good; shared caches must not,
+    // since not everyone may see it.
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=31536000, immutable"),
+        );
+    }
+    Ok(response.map(Body::new))
 }

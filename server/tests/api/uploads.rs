@@ -7,7 +7,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub fn png(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 128]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
@@ -39,7 +39,7 @@ fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-async fn send(
+pub async fn send(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -64,7 +64,16 @@ async fn send(
         .unwrap_or_else(|e| panic!("sending {name} to {path}: {e:?}"))
 }
 
-fn stored_files(app: &TestApp) -> Vec<String> {
+/// `GET url`, signed in with `token` or not signed in at all.
+pub async fn fetch(app: &TestApp, token: Option<&str>, url: &str) -> reqwest::Response {
+    let mut request = app.client.get(app.at(url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+pub fn stored_files(app: &TestApp) -> Vec<String> {
     let dir = app.database.dir().join("uploads");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -109,7 +118,7 @@ async fn an_image_is_stored_re_encoded_and_served_as_data(app: TestApp) {
         url.starts_with("/uploads/") && !url.contains("photo"),
         "a name the server made: {url}"
     );
-    let served = app.get(url).await;
+    let served = fetch(&app, Some(&token), url).await;
     assert_eq!(served.status(), StatusCode::OK);
     let headers = served.headers().clone();
     assert_eq!(headers["content-type"], "image/png");
@@ -118,10 +127,11 @@ async fn an_image_is_stored_re_encoded_and_served_as_data(app: TestApp) {
         .to_str()
         .unwrap()
         .contains("default-src 'none'"));
-    assert!(headers["cache-control"]
-        .to_str()
-        .unwrap()
-        .contains("immutable"));
+    let cache = headers["cache-control"].to_str().unwrap();
+    assert!(
+        cache.contains("private") && cache.contains("immutable"),
+        "{cache}"
+    );
     let bytes = served.bytes().await.unwrap();
     assert_eq!(bytes.len() as u64, body["bytes"].as_u64().unwrap());
     assert_eq!(image::load_from_memory(&bytes).unwrap().width(), 64);
@@ -145,8 +155,8 @@ async fn an_avatar_is_squared_and_replaces_the_old_one(app: TestApp) {
     .await
     .unwrap();
     let first_url = first["photo_url"].as_str().unwrap().to_owned();
-    let avatar =
-        image::load_from_memory(&app.get(&first_url).await.bytes().await.unwrap()).unwrap();
+    let served = fetch(&app, Some(&token), &first_url).await;
+    let avatar = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
     assert_eq!((avatar.width(), avatar.height()), (256, 256));
     let second = send(
         &app,
@@ -161,7 +171,7 @@ async fn an_avatar_is_squared_and_replaces_the_old_one(app: TestApp) {
     let second: Value = second.json().await.unwrap();
     assert_ne!(second["photo_url"], first["photo_url"]);
     assert_eq!(
-        app.get(&first_url).await.status(),
+        fetch(&app, Some(&token), &first_url).await.status(),
         StatusCode::NOT_FOUND,
         "the old avatar is removed"
     );

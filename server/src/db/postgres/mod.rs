@@ -26,6 +26,7 @@ mod load;
 mod presence;
 mod rows;
 mod send;
+mod uploads;
 
 #[async_trait]
 impl Store for PgStore {
@@ -173,6 +174,14 @@ impl Store for PgStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> DbResult<u64> {
+        let deleted = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(to_datetime(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected())
     }
 
     async fn record_upload(&self, upload: UploadRecord) -> DbResult<()> {

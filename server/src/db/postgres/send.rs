@@ -2,6 +2,7 @@
 //! share its commit (one WAL flush).
 
 use super::super::batch::answers;
+use super::super::uploads::upload_name;
 use super::*;
 use sqlx::{Postgres, Transaction};
 use std::collections::HashMap;
@@ -27,18 +28,26 @@ pub async fn insert_messages(pool: PgPool, batch: Vec<NewMessage>) -> Vec<Sent> 
 }
 
 /// Stores a whole batch in one round trip: keeps members' messages with unused client_ids
-/// (the first of any repeats), raises each conversation's seq by how many it gets, numbers them
-/// in arrival order, inserts them and marks them read by their senders.
+/// (the first of any repeats) whose images' uploads still exist, raises each conversation's seq
+/// by how many it gets, numbers them in arrival order, inserts them and marks them read by
+/// their senders. The uploads are locked (`KEY SHARE`) until the commit, so the sweep of unused
+/// uploads cannot delete one that a message in flight refers to (`uploads.rs`).
 const SEND_ALL: &str = "
     WITH input AS (
-        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[])
-            WITH ORDINALITY AS t (id, conversation_id, sender_id, client_id, text, img, ord)
+        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[])
+            WITH ORDINALITY AS t (id, conversation_id, sender_id, client_id, text, img, upload, ord)
+    ), attachable AS (
+        SELECT name, owner_id FROM uploads
+         WHERE name IN (SELECT upload FROM input WHERE upload IS NOT NULL)
+         FOR KEY SHARE
     ), fresh AS (
         SELECT DISTINCT ON (i.sender_id, i.client_id) i.* FROM input i
          WHERE EXISTS (SELECT 1 FROM user_conversations u
                         WHERE u.conversation_id = i.conversation_id AND u.user_id = i.sender_id)
            AND NOT EXISTS (SELECT 1 FROM messages m
                             WHERE m.sender_id = i.sender_id AND m.client_id = i.client_id)
+           AND (i.img IS NULL OR EXISTS (SELECT 1 FROM attachable a
+                                          WHERE a.name = i.upload AND a.owner_id = i.sender_id))
          ORDER BY i.sender_id, i.client_id, i.ord
     ), counted AS (
         SELECT conversation_id, count(*) AS n FROM fresh GROUP BY conversation_id
@@ -71,6 +80,7 @@ async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> 
         .bind(column(|m| m.client_id))
         .bind(batch.iter().map(|m| m.text.clone()).collect::<Vec<_>>())
         .bind(batch.iter().map(|m| m.img.clone()).collect::<Vec<_>>())
+        .bind(batch.iter().map(upload_of).collect::<Vec<_>>())
         .fetch_all(&mut *tx)
         .await?;
     if let Some(first) = rows.first() {
@@ -96,8 +106,8 @@ async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> 
     Ok(results)
 }
 
-/// For a message the batch did not store: the client_id was used before, or the sender is not
-/// a member.
+/// For a message the batch did not store: the client_id was used before, its upload is gone,
+/// or the sender is not a member.
 async fn existing(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> Sent {
     let row = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_id = $2"
@@ -106,10 +116,29 @@ async fn existing(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> Sent 
     .bind(new.client_id)
     .fetch_optional(&mut **tx)
     .await?;
-    match row {
-        Some(row) => Ok((message(&row)?, Created::Existing)),
-        None => Err(DbError::NotFound),
+    if let Some(row) = row {
+        return Ok((message(&row)?, Created::Existing));
     }
+    if new.img.is_some() && !lock_upload(tx, new).await? {
+        return Err(DbError::UploadGone);
+    }
+    Err(DbError::NotFound)
+}
+
+/// The name of the upload a message's image points to.
+fn upload_of(new: &NewMessage) -> Option<String> {
+    new.img.as_deref().and_then(upload_name).map(str::to_owned)
+}
+
+/// Whether the sender's upload that `new`'s image names exists; it stays locked against the
+/// sweep of unused uploads until `tx` ends.
+async fn lock_upload(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> DbResult<bool> {
+    let row = sqlx::query("SELECT 1 FROM uploads WHERE name = $1 AND owner_id = $2 FOR KEY SHARE")
+        .bind(upload_of(new))
+        .bind(new.sender_id.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.is_some())
 }
 
 /// The careful path for one message: checks first, and rolls back if the same client_id
@@ -129,6 +158,9 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
         return Ok((first, Created::Existing));
     }
     let mut tx = pool.begin().await?;
+    if new.img.is_some() && !lock_upload(&mut tx, &new).await? {
+        return Err(DbError::UploadGone);
+    }
     // Only a member's row matches, so a stranger's send changes nothing.
     let seq: Option<i64> = sqlx::query_scalar(
             "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()

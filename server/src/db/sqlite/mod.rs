@@ -35,6 +35,7 @@ mod members;
 mod presence;
 mod rows;
 mod send;
+mod uploads;
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -210,6 +211,14 @@ impl Store for SqliteStore {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> DbResult<u64> {
+        let deleted = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?1")
+            .bind(now.0)
+            .execute(&self.write)
+            .await?;
+        Ok(deleted.rows_affected())
     }
 
     async fn record_upload(&self, upload: UploadRecord) -> DbResult<()> {

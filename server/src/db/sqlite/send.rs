@@ -3,6 +3,7 @@
 //! commits (each an fsync) and thread switches are what limit SQLite, not the statements.
 
 use super::super::batch::answers;
+use super::super::uploads::upload_name;
 use super::*;
 use sqlx::{Sqlite, Transaction};
 use std::collections::HashMap;
@@ -56,15 +57,18 @@ async fn insert_all(write: &SqlitePool, batch: &[NewMessage]) -> DbResult<Vec<Se
 /// running the statements.
 const CHUNK: usize = 16;
 
-/// For one message: bump the conversation's seq (only for a member, and only for a client_id
-/// not used yet), insert the message with it, and mark it read by its sender. `changes()` tells
-/// each statement whether the one before it took effect. Parameters are positional (`store`
-/// binds them in order): sqlx binds numbered ones wrongly when one query has many statements.
+/// For one message: bump the conversation's seq (only for a member, only for a client_id not
+/// used yet, and only while the sender's upload its image names still exists: the sweep of
+/// unused uploads runs on this same connection, so it comes wholly before or after), insert the
+/// message with it, and mark it read by its sender. `changes()` tells each statement whether
+/// the one before it took effect. Parameters are positional (`store` binds them in order):
+/// sqlx binds numbered ones wrongly when one query has many statements.
 const SEND: &str = "
     UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?
      WHERE id = ?
        AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ? AND user_id = ?)
-       AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ? AND client_id = ?);
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ? AND client_id = ?)
+       AND (? IS NULL OR EXISTS (SELECT 1 FROM uploads WHERE name = ? AND owner_id = ?));
     INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at)
      SELECT ?, ?, last_seq, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND changes() = 1
      RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at;
@@ -94,6 +98,9 @@ async fn store(
             .bind(sender)
             .bind(sender)
             .bind(client.clone())
+            .bind(&new.img)
+            .bind(new.img.as_deref().and_then(upload_name))
+            .bind(sender)
             .bind(Uuid::new_v4().to_string())
             .bind(conversation.clone())
             .bind(sender)
@@ -114,8 +121,8 @@ async fn store(
     Ok(())
 }
 
-/// For a message the batch did not store: the client_id was used before, or the sender is not
-/// a member.
+/// For a message the batch did not store: the client_id was used before, its upload is gone,
+/// or the sender is not a member.
 async fn existing(tx: &mut Transaction<'_, Sqlite>, new: &NewMessage) -> Sent {
     let row = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ?1 AND client_id = ?2"
@@ -124,8 +131,18 @@ async fn existing(tx: &mut Transaction<'_, Sqlite>, new: &NewMessage) -> Sent {
     .bind(new.client_id.to_string())
     .fetch_optional(&mut **tx)
     .await?;
-    match row {
-        Some(row) => Ok((message(&row)?, Created::Existing)),
-        None => Err(DbError::NotFound),
+    if let Some(row) = row {
+        return Ok((message(&row)?, Created::Existing));
     }
+    if let Some(img) = &new.img {
+        let upload = sqlx::query("SELECT 1 FROM uploads WHERE name = ?1 AND owner_id = ?2")
+            .bind(upload_name(img))
+            .bind(new.sender_id.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if upload.is_none() {
+            return Err(DbError::UploadGone);
+        }
+    }
+    Err(DbError::NotFound)
 }

@@ -1,0 +1,52 @@
+//! Upload access and the sweep of unused uploads (PostgreSQL).
+
+use super::super::uploads::*;
+use super::*;
+
+#[async_trait]
+impl Uploads for PgStore {
+    async fn may_see_upload(&self, name: &str, viewer: UserId) -> DbResult<bool> {
+        let allowed: bool = sqlx::query_scalar(MAY_SEE_UPLOAD)
+            .bind(name)
+            .bind(format!("/uploads/{name}"))
+            .bind(viewer.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(allowed)
+    }
+
+    /// Two statements under row locks. A message being stored with an upload holds a `KEY SHARE`
+    /// lock on its row until it commits (`send.rs`). The first statement locks the candidates,
+    /// skipping rows a send holds; the second, with a fresh snapshot (READ COMMITTED), sees every
+    /// message committed before those locks were taken and deletes only what is still unused.
+    /// A send that comes after the first waits on the lock and then finds its row gone.
+    async fn delete_unused_uploads(
+        &self,
+        uploaded_before: Timestamp,
+        limit: i64,
+    ) -> DbResult<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let candidates: Vec<String> = sqlx::query_scalar(concat!(
+            "SELECT u.name FROM uploads u WHERE u.created_at < $1 AND ",
+            unreferenced!(),
+            " ORDER BY u.created_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+        ))
+        .bind(to_datetime(uploaded_before))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        if candidates.is_empty() {
+            return Ok(candidates);
+        }
+        let deleted: Vec<String> = sqlx::query_scalar(concat!(
+            "DELETE FROM uploads u WHERE u.name = ANY($1) AND ",
+            unreferenced!(),
+            " RETURNING u.name"
+        ))
+        .bind(&candidates)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+}

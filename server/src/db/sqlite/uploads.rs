@@ -1,0 +1,37 @@
+//! Upload access and the sweep of unused uploads (SQLite). The sweep is one statement on the one
+//! writer connection, so it runs wholly before or wholly after any message's transaction.
+
+use super::super::uploads::*;
+use super::*;
+
+#[async_trait]
+impl Uploads for SqliteStore {
+    async fn may_see_upload(&self, name: &str, viewer: UserId) -> DbResult<bool> {
+        let allowed: bool = sqlx::query_scalar(MAY_SEE_UPLOAD)
+            .bind(name)
+            .bind(format!("/uploads/{name}"))
+            .bind(viewer.0)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(allowed)
+    }
+
+    async fn delete_unused_uploads(
+        &self,
+        uploaded_before: Timestamp,
+        limit: i64,
+    ) -> DbResult<Vec<String>> {
+        let names = sqlx::query_scalar(concat!(
+            "DELETE FROM uploads WHERE name IN (
+                SELECT u.name FROM uploads u WHERE u.created_at < $1 AND ",
+            unreferenced!(),
+            " ORDER BY u.created_at LIMIT $2)
+             RETURNING name"
+        ))
+        .bind(uploaded_before.0)
+        .bind(limit)
+        .fetch_all(&self.write)
+        .await?;
+        Ok(names)
+    }
+}

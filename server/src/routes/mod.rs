@@ -11,8 +11,7 @@ mod users;
 use crate::state::AppState;
 use axum::Router;
 
-/// `_state`: no route needs it at build time any more; kept until `startup.rs` is free to change.
-pub fn router(_state: &AppState) -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(admin::router(state))

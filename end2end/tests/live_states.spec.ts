@@ -9,9 +9,14 @@ test('typing, and reconnecting with a message waiting', async ({ browser, server
   const bob = await signUp(browser, server.url, 'Bob');
   await converse(ana, bob);
 
-  // Bob types without sending: Ana's header says so, in place of "online".
+  // Ana sees Bob's presence once he has written to her (README, "Presence"): not before.
   const status = ana.locator('.chat-info .chat-status');
+  await expect(status).toHaveText('offline');
+  await say(bob, 'Hi Ana');
   await expect(status).toHaveText('online');
+  // A client says "typing" at most every 2 s, and Bob's greeting just did.
+  await bob.waitForTimeout(2100);
+  // Bob types without sending: Ana's header says so, in place of "online".
   await bob.getByLabel('Message', { exact: true }).pressSequentially('Hel');
   await expect(status).toHaveText('Bob is typing...');
 

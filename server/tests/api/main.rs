@@ -13,6 +13,7 @@ mod conversations;
 mod health;
 mod input;
 mod limits;
+mod logging;
 mod metrics;
 mod presence;
 mod process;

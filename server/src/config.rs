@@ -33,6 +33,18 @@ pub struct Settings {
     /// How long a connection may take to send a request's headers, from its opening or from
     /// the previous response (so it is also how long a kept-alive connection may sit idle).
     pub header_timeout: Duration,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
 }
 
 /// Who may sign up (the first account of an empty server always may, and is the admin).
@@ -212,6 +224,19 @@ impl Settings {
             10,
             1..=3600,
         )?);
+        let metrics_addr = var("LETUSCHAT_METRICS_ADDR")?
+            .map(|v| parse_addr("LETUSCHAT_METRICS_ADDR", &v))
+            .transpose()?;
+        let log_format = match var("LETUSCHAT_LOG_FORMAT")?.as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "LETUSCHAT_LOG_FORMAT",
+                    problem: format!("{other:?} is not text or json"),
+                })
+            }
+        };
         Ok(Settings {
             addr,
             database,
@@ -227,6 +252,8 @@ impl Settings {
             ws_per_user,
             registration,
             header_timeout,
+            metrics_addr,
+            log_format,
         })
     }
 }
@@ -341,6 +368,27 @@ mod tests {
         assert_eq!(s.ws_per_user, 20);
         assert_eq!(s.registration, Registration::Open);
         assert_eq!(s.header_timeout, Duration::from_secs(10));
+        assert_eq!(s.metrics_addr, None, "no metrics unless asked for");
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn watching_settings_are_checked() {
+        let s = settings(&[
+            ("LETUSCHAT_METRICS_ADDR", "127.0.0.1:9100"),
+            ("LETUSCHAT_LOG_FORMAT", "json"),
+        ])
+        .unwrap();
+        assert_eq!(s.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(s.log_format, LogFormat::Json);
+        for (name, bad) in [
+            ("LETUSCHAT_METRICS_ADDR", "9100"),
+            ("LETUSCHAT_METRICS_ADDR", ""),
+            ("LETUSCHAT_LOG_FORMAT", "JSON lines"),
+            ("LETUSCHAT_LOG_FORMAT", ""),
+        ] {
+            assert_eq!(settings(&[(name, bad)]).unwrap_err().name, name, "{bad:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod images;
 pub mod limits;
 pub mod memory;
 pub mod messaging;
+pub mod metrics;
 pub mod realtime;
 pub mod routes;
 pub mod secret;

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use server::cli::{Cli, Command};
-use server::config::Settings;
+use server::config::{LogFormat, Settings};
 use server::startup::{shutdown_signal, Application};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -27,12 +27,16 @@ fn main() -> ExitCode {
 }
 
 async fn serve(settings: Settings) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+    let logs = tracing_subscriber::fmt().with_env_filter(
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+    );
+    match settings.log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init(),
+        // One object a line, the event's fields at its top level, where collectors look.
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 
     if let Some(files) = server::limits::raise_open_files() {
         tracing::info!(files, "open files limit");

@@ -152,6 +152,7 @@ pub async fn send(
     };
     let (message, created) = state.db.insert_message(new).await?;
     if created == Created::New {
+        state.metrics.message_stored();
         // After the commit: nobody hears of a message that might still be lost.
         let members = state.db.member_ids(message.conversation_id).await?;
         state.fanout.message(&members, &message, from);

@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::db::notify::PgBus;
 use crate::db::{self, DbError};
 use crate::error::{panic_response, AppError};
+use crate::metrics::{self, Metrics};
 use crate::realtime::bus::{self, Outbox};
 use crate::realtime::{Fanout, Hub};
 use crate::shutdown::Shutdown;
@@ -20,7 +21,6 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::TraceLayer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -40,10 +40,17 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot serve metrics on {addr} (LETUSCHAT_METRICS_ADDR): {source}")]
+    MetricsBind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 pub struct Application {
     listener: TcpListener,
+    /// Bound when `LETUSCHAT_METRICS_ADDR` is set.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -79,6 +86,14 @@ impl Application {
             addr: settings.addr,
             source,
         })?;
+        let metrics_listener = match settings.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::MetricsBind { addr, source })?,
+            ),
+            None => None,
+        };
         let hub = Arc::new(Hub::new(settings.ws_per_user));
         // Several processes can share a PostgreSQL database; they tell each other what their
         // connections must hear. A SQLite database has one process.
@@ -96,10 +111,12 @@ impl Application {
         let origin = uuid::Uuid::new_v4();
         let outbox = bus.clone().map(|bus| Outbox::start(bus, origin));
         let fanout = Arc::new(Fanout::new(hub.clone(), db.clone(), origin, outbox));
+        let metrics = Arc::new(Metrics::new(hub.clone(), db.clone(), bus.clone()));
         let state = AppState {
             leptos_options: site::leptos_options(&settings.site_root, addr),
             db,
-            auth: Arc::new(Auth::new(&jwt_secret, &settings)),
+            auth: Arc::new(Auth::new(&jwt_secret, &settings, metrics.clone())),
+            metrics,
             settings: Arc::new(settings),
             shutdown: Shutdown::default(),
             hub,
@@ -122,13 +139,24 @@ impl Application {
             })?;
         crate::memory::spawn_trimmer(state.hub.clone());
         crate::housekeeping::spawn(&state);
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("a bound listener has an address"))
     }
 
     pub fn state(&self) -> &AppState {
@@ -141,7 +169,11 @@ impl Application {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Application { listener, state } = self;
+        let Application {
+            listener,
+            metrics_listener,
+            state,
+        } = self;
         let shutdown = state.shutdown.clone();
         let hub = state.hub.clone();
         let fanout = state.fanout.clone();
@@ -151,6 +183,20 @@ impl Application {
             state.db.backend()
         );
         let header_timeout = state.settings.header_timeout;
+        // Stops when the app does: told by the same trigger.
+        let metrics_server = match metrics_listener {
+            Some(listener) => {
+                tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+                let stop = shutdown.clone();
+                Some(tokio::spawn(crate::serve::serve(
+                    listener,
+                    metrics::router(state.metrics.clone()),
+                    header_timeout,
+                    async move { stop.wait().await },
+                )))
+            }
+            None => None,
+        };
         crate::serve::serve(listener, router(state), header_timeout, async move {
             signal.await;
             tracing::info!("shutting down: finishing requests in flight");
@@ -160,20 +206,28 @@ impl Application {
         // WebSockets outlive the HTTP server's shutdown: give them a moment to send their 1001.
         hub.wait_closed(std::time::Duration::from_secs(5)).await;
         fanout.stop_presence().await;
+        if let Some(metrics_server) = metrics_server {
+            let _ = metrics_server.await;
+        }
         Ok(())
     }
 }
 
 pub fn router(state: AppState) -> Router {
+    let metrics = state.metrics.clone();
     Router::new()
         .merge(routes::router(&state))
         .merge(ws::router())
         .merge(site::router(&state))
+        .route_layer(axum::middleware::from_fn(metrics::http::remember_route))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .layer(axum::middleware::from_fn(auth::csrf::guard))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::http::observe,
+        ))
         .with_state(state)
 }
 

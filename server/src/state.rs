@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::metrics::Metrics;
 use crate::realtime::{Fanout, Hub};
 use crate::shutdown::Shutdown;
 use axum::extract::FromRef;
@@ -18,4 +19,5 @@ pub struct AppState {
     pub shutdown: Shutdown,
     pub hub: Arc<Hub>,
     pub fanout: Arc<Fanout>,
+    pub metrics: Arc<Metrics>,
 }

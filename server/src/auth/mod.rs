@@ -11,7 +11,9 @@ pub mod token;
 pub use extract::{client_ip, session_cookie, AuthUser, SESSION_COOKIE};
 
 use crate::config::{CookieSecure, Secret, Settings};
+use crate::metrics::Metrics;
 use rate_limit::Limits;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a session (and its token) lives without signing in again.
@@ -29,13 +31,13 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(secret: &Secret, settings: &Settings) -> Self {
+    pub fn new(secret: &Secret, settings: &Settings, metrics: Arc<Metrics>) -> Self {
         Auth {
             keys: token::Keys::new(secret),
             bcrypt_cost: settings.bcrypt_cost,
             cookie_secure: settings.cookie_secure,
             trust_proxy: settings.trust_proxy,
-            limits: Limits::new(settings.signups_per_hour),
+            limits: Limits::new(settings.signups_per_hour, metrics),
             dummy_hash: tokio::sync::OnceCell::new(),
         }
     }

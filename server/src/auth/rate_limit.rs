@@ -18,15 +18,17 @@
 //! share the limits, and no key an attacker invents costs this process memory. Keys are short
 //! (an account is named by the SHA-256 of its email key); windows that have ended are swept at
 //! most once a minute. An IPv6 address counts by its /64 network, which one subscriber usually
-//! holds whole.
+//! holds whole. Each refusal is counted in `/metrics`, by kind.
 
 use crate::db::{Attempt, Db};
 use crate::error::{AppError, AppResult};
+use crate::metrics::{Metrics, Refusal};
 use sha2::{Digest, Sha256};
 use shared::{Timestamp, UserId};
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -43,6 +45,7 @@ pub struct Limits {
     signups_per_hour: u32,
     /// When (ms since the epoch) the next request sweeps ended windows away.
     next_sweep: AtomicI64,
+    metrics: Arc<Metrics>,
 }
 
 /// An attempt that was counted, to clear or take back when it turns out well.
@@ -60,10 +63,11 @@ pub struct SignInAttempt {
 }
 
 impl Limits {
-    pub fn new(signups_per_hour: u32) -> Self {
+    pub fn new(signups_per_hour: u32, metrics: Arc<Metrics>) -> Self {
         Limits {
             signups_per_hour,
             next_sweep: AtomicI64::new(0),
+            metrics,
         }
     }
 
@@ -76,9 +80,10 @@ impl Limits {
                 address_key("ip", ip),
                 SIGN_INS_PER_ADDRESS,
                 SIGN_IN_WINDOW,
+                Refusal::SignIn,
             )
             .await?;
-        match self.password_guess(db, email_key).await {
+        match self.guess(db, email_key, Refusal::SignIn).await {
             Ok(account) => Ok(SignInAttempt { address, account }),
             Err(refused) => {
                 // No password was checked: the address has not spent a try.
@@ -88,13 +93,18 @@ impl Limits {
         }
     }
 
-    /// Counts a guess at the password of the account `email_key` names.
+    /// Counts a guess at the current password of the account `email_key` names (changing it).
     pub async fn password_guess(&self, db: &Db, email_key: &str) -> AppResult<Counted> {
+        self.guess(db, email_key, Refusal::PasswordChange).await
+    }
+
+    async fn guess(&self, db: &Db, email_key: &str, kind: Refusal) -> AppResult<Counted> {
         self.count(
             db,
             account_key(email_key),
             GUESSES_PER_ACCOUNT,
             SIGN_IN_WINDOW,
+            kind,
         )
         .await
     }
@@ -106,6 +116,7 @@ impl Limits {
             address_key("signup", ip),
             self.signups_per_hour,
             SIGN_UP_WINDOW,
+            Refusal::SignUp,
         )
         .await
         .map(drop)
@@ -114,16 +125,27 @@ impl Limits {
     /// Counts an upload (a chat image or an avatar) by `user`, before its image is decoded.
     pub async fn upload(&self, db: &Db, user: UserId) -> AppResult<()> {
         let key = format!("upload:{}", user.0);
-        self.count(db, key, UPLOADS_PER_HOUR, HOUR).await.map(drop)
+        self.count(db, key, UPLOADS_PER_HOUR, HOUR, Refusal::Upload)
+            .await
+            .map(drop)
     }
 
     /// Counts a group that `user` is about to create.
     pub async fn create_group(&self, db: &Db, user: UserId) -> AppResult<()> {
         let key = format!("group:{}", user.0);
-        self.count(db, key, GROUPS_PER_HOUR, HOUR).await.map(drop)
+        self.count(db, key, GROUPS_PER_HOUR, HOUR, Refusal::Group)
+            .await
+            .map(drop)
     }
 
-    async fn count(&self, db: &Db, key: String, max: u32, window: Duration) -> AppResult<Counted> {
+    async fn count(
+        &self,
+        db: &Db,
+        key: String,
+        max: u32,
+        window: Duration,
+        kind: Refusal,
+    ) -> AppResult<Counted> {
         let now = Timestamp(chrono::Utc::now().timestamp_millis());
         self.sweep_now_and_then(db, now).await;
         match db
@@ -132,9 +154,12 @@ impl Limits {
         {
             Attempt::Counted { window_end } => Ok(Counted { key, window_end }),
             // A window another request opened may end a moment past `now + window`.
-            Attempt::Refused { window_end } => Err(AppError::RateLimited {
-                retry_after_secs: seconds_until(now, window_end).min(window.as_secs()),
-            }),
+            Attempt::Refused { window_end } => {
+                self.metrics.refused(kind);
+                Err(AppError::RateLimited {
+                    retry_after_secs: seconds_until(now, window_end).min(window.as_secs()),
+                })
+            }
         }
     }
 

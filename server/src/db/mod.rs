@@ -129,12 +129,34 @@ pub enum Created {
     Existing,
 }
 
+/// A connection pool's use at this moment (for `/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub pool: &'static str,
+    /// Connections open, idle ones included.
+    pub size: u32,
+    pub idle: usize,
+}
+
+impl PoolUse {
+    pub fn of<DB: sqlx::Database>(pool: &'static str, of: &sqlx::Pool<DB>) -> Self {
+        PoolUse {
+            pool,
+            size: of.size(),
+            idle: of.num_idle(),
+        }
+    }
+}
+
 /// Everything the server stores; the attempt counters of the limiter are [`Attempts`], who is
 /// online where is [`Presence`], admission and admins are [`Admin`], who may see an upload and
 /// which are unused is [`Uploads`].
 #[async_trait]
 pub trait Store: Admin + Attempts + Presence + Uploads + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
+
+    /// The use of each connection pool the store keeps.
+    fn pools(&self) -> Vec<PoolUse>;
 
     /// Answers when the database does; for `/readyz`.
     async fn ping(&self) -> DbResult<()>;

@@ -1,7 +1,7 @@
 //! PostgreSQL LISTEN/NOTIFY: how server processes sharing one database tell each other what
 //! their connections must hear.
 
-use super::DbResult;
+use super::{DbResult, PoolUse};
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::time::Duration;
@@ -22,6 +22,11 @@ impl PgBus {
             .connect(url)
             .await?;
         Ok(PgBus { pool })
+    }
+
+    /// Its pool: one connection listens, the other publishes.
+    pub fn pool_use(&self) -> PoolUse {
+        PoolUse::of("bus", &self.pool)
     }
 
     /// Publishes the payloads in order, in one statement: under load, one round trip carries

@@ -7,6 +7,7 @@
 use super::frames::{self, Client, Step};
 use super::limiter::RateLimiter;
 use crate::auth::AuthUser;
+use crate::metrics::Refusal;
 use crate::realtime::hub::{serialize, Inbox, Registration};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -28,12 +29,16 @@ pub async fn run(socket: WebSocket, state: AppState, me: AuthUser) {
     let (registration, inbox) = match state.hub.register(user, me.session) {
         Ok(registered) => registered,
         Err(_) => {
+            state.metrics.refused(Refusal::WsConnections);
             let (mut sink, stream) = socket.split();
             let code = CloseCode::TooManyConnections;
+            tracing::info!(user = user.0, reason = code.reason(), "websocket refused");
             close(&mut sink, stream, code, code.reason()).await;
             return;
         }
     };
+    let opened = Instant::now();
+    tracing::info!(user = user.0, conn = registration.id, "websocket open");
     let mut conn = Connection {
         client: Client::new(state.clone(), me, registration.id),
         registration,
@@ -41,7 +46,13 @@ pub async fn run(socket: WebSocket, state: AppState, me: AuthUser) {
     };
     state.fanout.connected(user, conn.registration.first).await;
     let reason = conn.serve(socket, inbox).await;
-    tracing::debug!(%user, reason, "websocket closed");
+    tracing::info!(
+        user = user.0,
+        conn = conn.registration.id,
+        reason,
+        duration_ms = opened.elapsed().as_millis() as u64,
+        "websocket closed"
+    );
     let last = conn.registration.close();
     state.fanout.disconnected(user, last).await;
 }
@@ -74,6 +85,7 @@ impl Connection {
                 return "write failed";
             }
         }
+        let metrics = state.metrics.clone();
         let stopping = state.shutdown.clone();
         let stopping = stopping.wait();
         tokio::pin!(stopping);
@@ -128,7 +140,15 @@ impl Connection {
             let result = match next {
                 Step::Nothing => Ok(()),
                 Step::Send(frame) => write_run(&mut sink, frame, &mut outbound).await,
-                Step::Reply(msg) => write(&mut sink, Message::Text(serialize(&msg))).await,
+                Step::Reply(msg) => {
+                    let ack = matches!(msg, ServerMsg::Ack { .. });
+                    let written = write(&mut sink, Message::Text(serialize(&msg))).await;
+                    if ack && written.is_ok() {
+                        // The frame this answers was read when `last_heard` was set.
+                        metrics.acked(last_heard.elapsed());
+                    }
+                    written
+                }
                 Step::Ping => write(&mut sink, Message::Ping(Default::default())).await,
                 Step::Close(code, reason) => {
                     close(&mut sink, stream, code, reason).await;
@@ -143,6 +163,7 @@ impl Connection {
 
     async fn on_text(&mut self, text: &str) -> Step {
         if !self.limiter.allow() {
+            self.client.state.metrics.refused(Refusal::WsFrames);
             return if self.limiter.flooding() {
                 Step::Close(CloseCode::Policy, "too many frames")
             } else {

@@ -139,6 +139,8 @@ pub async fn fresh_store(backend: Backend) -> (Db, TestDatabase) {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when the settings asked for it.
+    pub metrics_addr: Option<SocketAddr>,
     pub url: String,
     pub client: reqwest::Client,
     db: Option<Db>,
@@ -170,6 +172,8 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         ws_per_user: 20,
         registration: server::config::Registration::Open,
         header_timeout: std::time::Duration::from_secs(10),
+        metrics_addr: None,
+        log_format: server::config::LogFormat::Text,
     }
 }
 
@@ -193,6 +197,7 @@ impl TestApp {
     ) -> Self {
         TestApp {
             addr: "127.0.0.1:0".parse().unwrap(),
+            metrics_addr: None,
             url: String::new(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -228,8 +233,12 @@ impl TestApp {
                 server::startup::runtime().block_on(async move {
                     let app = Application::build(settings).await.expect("server starts");
                     let state = app.state();
-                    let _ =
-                        started_tx.send((app.local_addr(), state.db.clone(), state.hub.clone()));
+                    let _ = started_tx.send((
+                        app.local_addr(),
+                        app.metrics_addr(),
+                        state.db.clone(),
+                        state.hub.clone(),
+                    ));
                     app.run_until(async {
                         let _ = stopped.await;
                     })
@@ -237,8 +246,9 @@ impl TestApp {
                 })
             })
             .expect("server thread");
-        let (addr, db, hub) = started.await.expect("server started");
+        let (addr, metrics_addr, db, hub) = started.await.expect("server started");
         self.addr = addr;
+        self.metrics_addr = metrics_addr;
         self.url = format!("http://{addr}");
         self.db = Some(db);
         self.hub = Some(hub);

@@ -15,6 +15,8 @@ mod housekeeping;
 mod input;
 mod limits;
 mod limits_per_user;
+mod logging;
+mod metrics;
 mod presence;
 mod process;
 mod profile;

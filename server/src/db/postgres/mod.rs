@@ -34,6 +34,10 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn pools(&self) -> Vec<PoolUse> {
+        vec![PoolUse::of("main", &self.pool)]
+    }
+
     async fn ping(&self) -> DbResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -43,6 +43,13 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn pools(&self) -> Vec<PoolUse> {
+        vec![
+            PoolUse::of("write", &self.write),
+            PoolUse::of("read", &self.read),
+        ]
+    }
+
     async fn ping(&self) -> DbResult<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())

@@ -1,9 +1,12 @@
 //! The pages: Leptos renders them on the server and the WASM hydrates them. Also the page's
-//! server functions, the built assets under `/pkg`, the fallback for every other path, and the
-//! security headers of them all.
+//! server functions, the site's files (`/pkg` and the favicon), the fallback for every other
+//! path, and the security headers of them all.
 
+mod files;
 mod form_errors;
 mod headers;
+
+pub use files::{leptos_options, SiteError};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -11,47 +14,20 @@ use app::backend::Backend;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderValue, Response as HttpResponse, Uri};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, on, MethodFilter};
 use axum::Router;
-use leptos::config::LeptosOptions;
+use files::Files;
 use leptos::prelude::provide_context;
-use std::path::Path;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::SystemTime;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
-
-/// How the server finds the site cargo-leptos built. File hashing is on when cargo-leptos left
-/// its `hash.txt` beside the binary (as `cargo leptos build` does).
-pub fn leptos_options(site_root: &Path, addr: std::net::SocketAddr) -> LeptosOptions {
-    let hash_files = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
-        .unwrap_or(false);
-    LeptosOptions::builder()
-        .output_name(option_env!("LEPTOS_OUTPUT_NAME").unwrap_or("letuschat"))
-        .site_root(site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
-        .site_addr(addr)
-        .hash_files(hash_files)
-        .build()
-}
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let options = state.leptos_options.clone();
-    let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    // Hashed names change with their content, so browsers may keep them for a year.
-    let cache_control = HeaderValue::from_static(if options.hash_files {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    });
-    let pkg = ServeDir::new(pkg_dir)
-        .precompressed_br()
-        .precompressed_gzip();
+    let files = Files::new(&options);
     let shell_options = options.clone();
     let backend: Arc<dyn Backend> = Arc::new(state.clone());
     // Pages and server functions alike find the server's services in context.
@@ -67,7 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let _ = any_spawner::Executor::init_tokio();
     // Each screen is rendered whole before it is sent, so a page that sends the visitor elsewhere
     // answers with a real redirect instead of a flash of the wrong screen.
-    let page = leptos_axum::render_app_async_with_context(page_context.clone(), move || {
+    let page = leptos_axum::render_app_async_with_context(page_context, move || {
         app::shell(shell_options.clone())
     });
     let mut pages = Router::new();
@@ -85,19 +61,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         let filter = MethodFilter::try_from(method).expect("server functions use plain methods");
         router = router.route(path, on(filter, handler));
     }
+    let pkg_files = files.clone();
     let router = router
-        .nest_service(
-            "/pkg",
-            tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CACHE_CONTROL,
-                    move |res: &HttpResponse<_>| {
-                        res.status().is_success().then(|| cache_control.clone())
-                    },
-                ))
-                .service(pkg),
+        .route(
+            &format!("/{}/{{*path}}", files::PKG),
+            get(move |req: Request| async move {
+                match pkg_files.serve(req).await {
+                    Some(response) => response,
+                    None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                }
+            }),
         )
-        .fallback(move |uri, state, req| fallback(page_context.clone(), uri, state, req));
+        .fallback(move |req| fallback(files.clone(), page.clone(), req));
     headers::add_to(router)
 }
 
@@ -154,20 +129,23 @@ async fn only_signed_form_errors(
     }
 }
 
-/// Unknown API paths answer in JSON; anything else is a static file from the site folder or
+/// Unknown API paths answer in JSON; anything else is one of the site's files (the favicon) or
 /// the app's own "not found" page.
-async fn fallback(
-    page_context: impl Fn() + Clone + Send + 'static,
-    uri: Uri,
-    state: State<AppState>,
-    req: Request<Body>,
-) -> Response {
-    let path = uri.path();
+async fn fallback<F>(files: Files, page: impl FnOnce(Request) -> F, req: Request) -> Response
+where
+    F: Future<Output = Response>,
+{
+    let path = req.uri().path();
     if path == "/api" || path.starts_with("/api/") || path == "/ws" {
         return AppError::NotFound.into_response();
     }
-    leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, app::shell)(
-        uri, state, req,
-    )
-    .await
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let (parts, body) = req.into_parts();
+        let probe = Request::from_parts(parts.clone(), Body::empty());
+        if let Some(response) = files.serve(probe).await {
+            return response;
+        }
+        return page(Request::from_parts(parts, body)).await;
+    }
+    page(req).await
 }

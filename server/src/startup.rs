@@ -45,6 +45,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Site(#[from] site::SiteError),
 }
 
 pub struct Application {
@@ -56,6 +58,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        // Before anything is written: a server without its site would answer every page with
+        // one that never comes alive.
+        let mut leptos_options = site::leptos_options(&settings.site_root)?;
         let files = |what, path: &std::path::Path| {
             let path = path.display().to_string();
             move |source| StartError::Files { what, path, source }
@@ -86,6 +91,7 @@ impl Application {
             addr: settings.addr,
             source,
         })?;
+        leptos_options.site_addr = addr;
         let metrics_listener = match settings.metrics_addr {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -113,7 +119,7 @@ impl Application {
         let fanout = Arc::new(Fanout::new(hub.clone(), db.clone(), origin, outbox));
         let metrics = Arc::new(Metrics::new(hub.clone(), db.clone(), bus.clone()));
         let state = AppState {
-            leptos_options: site::leptos_options(&settings.site_root, addr),
+            leptos_options,
             db,
             auth: Arc::new(Auth::new(&jwt_secret, &settings, metrics.clone())),
             metrics,

@@ -153,6 +153,30 @@ pub struct TestApp {
     configure: fn(&mut Settings),
 }
 
+/// A stand-in for the site cargo-leptos builds, which a server started from disk refuses to do
+/// without: the files the pages load, named as in a build that is not cargo-leptos's (no hashes,
+/// wasm-bindgen's `_bg.wasm`), the script with a brotli form, and a favicon. Made once.
+pub fn fake_site() -> PathBuf {
+    static SITE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SITE.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fake-site");
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        for (file, body) in FAKE_SITE {
+            std::fs::write(root.join(file), body).unwrap();
+        }
+        root
+    })
+    .clone()
+}
+
+pub const FAKE_SITE: [(&str, &[u8]); 5] = [
+    ("pkg/letuschat.js", b"export default function init() {}"),
+    ("pkg/letuschat.js.br", b"(brotli bytes)"),
+    ("pkg/letuschat_bg.wasm", b"\0asm\x01\0\0\0"),
+    ("pkg/letuschat.css", b"body { margin: 0 }"),
+    ("favicon.ico", b"(icon)"),
+];
+
 pub fn settings_for(database: &TestDatabase) -> Settings {
     let dir = database.dir();
     Settings {
@@ -161,7 +185,7 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
         data_dir: dir.join("data"),
         upload_dir: dir.join("uploads"),
         jwt_secret: None,
-        site_root: dir.join("site"),
+        site_root: fake_site(),
         // The lowest cost bcrypt allows: the tests exercise the logic, not the work factor.
         bcrypt_cost: 4,
         cookie_secure: server::config::CookieSecure::Auto,

@@ -5,11 +5,13 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The debug binary, which serves the site from disk: it is given a stand-in.
 pub fn server(cwd: &std::path::Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.current_dir(cwd)
         .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_SITE_ROOT", crate::helpers::fake_site());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -150,6 +152,32 @@ fn a_bad_database_url_stops_start_up_with_one_line() {
     fails_with_one_line(&[("DATABASE_URL", "letuschat.db")], "DATABASE_URL");
     fails_with_one_line(&[("LETUSCHAT_ADDR", "not an address")], "LETUSCHAT_ADDR");
     fails_with_one_line(&[("LETUSCHAT_JWT_SECRET", "short")], "LETUSCHAT_JWT_SECRET");
+}
+
+#[test]
+fn a_missing_site_stops_start_up_with_one_line() {
+    fails_with_one_line(
+        &[("LEPTOS_SITE_ROOT", "/nowhere/site")],
+        "/nowhere/site/pkg/letuschat.js is missing",
+    );
+    // No settings at all, in an empty folder: the default site folder is not there, and the
+    // server says so before it writes anything (no database, no data folder).
+    let cwd = tempfile::tempdir().unwrap();
+    let output = server(cwd.path(), &[])
+        .env_remove("LEPTOS_SITE_ROOT")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("target/site/pkg/letuschat.js is missing")
+            && stderr.contains("cargo leptos build")
+            && stderr.contains("LEPTOS_SITE_ROOT"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
 }
 
 #[test]

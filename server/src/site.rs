@@ -1,10 +1,14 @@
 //! The pages: Leptos renders them on the server and the WASM hydrates them. Also the page's
-//! server functions, the site's files (`/pkg` and the favicon), the fallback for every other
-//! path, and the security headers of them all.
+//! server functions, the site's files (`/pkg` and the favicon: built into release binaries,
+//! else read from the site folder), the fallback for every other path, and the security
+//! headers of them all.
 
+mod embedded;
 mod files;
 mod form_errors;
 mod headers;
+#[cfg(test)]
+mod scan;
 
 pub use files::{leptos_options, SiteError};
 

@@ -1,6 +1,8 @@
-//! The site's static files: the page's script, WASM and stylesheet, and the favicon, read from
-//! the site folder. A server refuses to start when a file the pages load is not in it.
+//! The site's static files: the page's script, WASM and stylesheet, and the favicon. Release
+//! builds made by cargo-leptos carry them (`embedded`); other builds read the site folder, and
+//! refuse to start when a file the pages load is not in it.
 
+use super::embedded::{self, Site};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -33,12 +35,24 @@ pub enum SiteError {
     NoHashFile(PathBuf),
 }
 
-/// How Leptos names the files its pages load: cargo-leptos's names, checked to be there.
+/// How Leptos names the files its pages load. With the site embedded, their names carry one
+/// hash of the three (see `scan`); from disk, cargo-leptos's names, checked to be there.
 pub fn leptos_options(site_root: &Path) -> Result<LeptosOptions, SiteError> {
     let options = LeptosOptions::builder()
         .site_root(site_root.to_string_lossy().into_owned())
         .site_pkg_dir(PKG)
-        .hash_file(Arc::from(HASH_FILE.unwrap_or("hash.txt")))
+        .hash_file(Arc::from(HASH_FILE.unwrap_or("hash.txt")));
+    if let Some(site) = &embedded::SITE {
+        tracing::info!(
+            files = site.files.len(),
+            "serving the site built into the binary"
+        );
+        return Ok(options
+            .output_name(site.output_name)
+            .hash_files(false)
+            .build());
+    }
+    let options = options
         .output_name(OUTPUT_NAME.unwrap_or("letuschat"))
         .hash_files(HASH_FILES == Some("true"))
         .build();
@@ -81,14 +95,18 @@ fn page_files(options: &LeptosOptions) -> Result<[String; 3], SiteError> {
 /// Where the files come from.
 #[derive(Clone)]
 pub enum Files {
+    Embedded(&'static Site),
     Disk { root: PathBuf, hashed: bool },
 }
 
 impl Files {
     pub fn new(options: &LeptosOptions) -> Self {
-        Files::Disk {
-            root: PathBuf::from(&*options.site_root),
-            hashed: options.hash_files,
+        match &embedded::SITE {
+            Some(site) => Files::Embedded(site),
+            None => Files::Disk {
+                root: PathBuf::from(&*options.site_root),
+                hashed: options.hash_files,
+            },
         }
     }
 
@@ -96,8 +114,12 @@ impl Files {
     /// cargo-leptos precompressed, with `Vary: Accept-Encoding`; `None` when there is no such
     /// file. Hashed names may be kept for a year; anything else is revalidated.
     pub async fn serve(&self, req: Request) -> Option<Response> {
-        let Files::Disk { root, hashed } = self;
-        let hashed = *hashed;
+        let (root, hashed) = match self {
+            Files::Embedded(site) => {
+                return site.get(req.uri().path()).map(|f| f.respond(req.headers()))
+            }
+            Files::Disk { root, hashed } => (root, *hashed),
+        };
         let in_pkg = req.uri().path().starts_with(&format!("/{PKG}/"));
         let response = ServeDir::new(root)
             .precompressed_br()

@@ -1,5 +1,6 @@
 //! The site's files as a server that reads them from disk serves them (the stand-in of
-//! `helpers::fake_site`).
+//! `helpers::fake_site`). The embedded site's answers have unit tests in `site::embedded`, and
+//! the release binary is tried alone in Chromium (`end2end/tests/one_file.spec.ts`).
 
 use crate::helpers::{spawn_app, Backend, TestApp};
 
@@ -69,7 +70,8 @@ async fn a_precompressed_form_is_sent_to_those_who_accept_it() {
 #[tokio::test]
 async fn unhashed_names_are_revalidated_and_unknown_files_are_404() {
     let app = spawn_app(Backend::Sqlite).await;
-    // This build names its files without hashes: a browser must ask again before reusing them.
+    // This build names its files without hashes: a browser must ask again before reusing them
+    // (release binaries hash them and say `immutable`: see `site::embedded`).
     let response = get(&app, "/pkg/letuschat.css", None).await;
     assert_eq!(header(&response, "cache-control"), "no-cache");
     let modified = header(&response, "last-modified").to_owned();

@@ -19,7 +19,12 @@ while (($#)); do
 done
 ((${#databases[@]})) || databases=(sqlite postgres)
 
-cargo build --release -p server -p loadgen
+# The server as it is deployed, one binary with the site in it (the `start` scenario also runs
+# it, with no site folder at hand); then the load generator beside it.
+export PATH="$HOME/.cargo/bin:${LETUSCHAT_TOOLS_DIR:-$HOME/.cache/letuschat/tools}/node_modules/.bin:$PATH"
+bash "$ROOT/scripts/setup.sh" build
+(cd "$ROOT" && cargo leptos build --release --precompress)
+cargo build --release -p loadgen
 BIN="$CARGO_TARGET_DIR/release"
 OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
@@ -35,7 +40,7 @@ for db in "${databases[@]}"; do
   esac
   echo "== $db (server and load generator in $work)" >&2
   # Run from one folder: `seed-users` must find the server's SQLite file.
-  (cd "$work" && LETUSCHAT_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" \
+  (cd "$work" && LETUSCHAT_ADDR="127.0.0.1:$PORT" \
     LETUSCHAT_SIGNUPS_PER_HOUR=1000000 LETUSCHAT_WS_PER_USER=100000 \
     RUST_LOG=warn exec "$BIN/server" >server.log 2>&1) &
   server=$!

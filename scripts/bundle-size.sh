@@ -1,21 +1,50 @@
 #!/usr/bin/env bash
-# Prints what a browser downloads on first load (WASM, JS and CSS), raw and brotli-compressed,
-# from the release site that `cargo leptos build --release --precompress` leaves in target/site.
+# Prints what a browser downloads on first load (WASM, JS and CSS), raw and brotli-compressed, as
+# the release binary that `cargo leptos build --release --precompress` made serves them: it is
+# started in an empty folder, and the files its sign-in page loads are fetched from it.
 #   scripts/bundle-size.sh               the first-load bytes
 #   scripts/bundle-size.sh --by-crate    also where the WASM's code goes, per crate: the release
 #                                        WASM again through wasm-bindgen and wasm-opt -Oz, with
 #                                        function names kept (needs python3 and the build tools)
 #   scripts/bundle-size.sh --budget N    fails when the brotli total is over N bytes (the tests
 #                                        use it to keep the first load within 250 KB)
+# LETUSCHAT_SERVER_BIN names another binary.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PKG="${LEPTOS_SITE_ROOT:-$ROOT/target/site}/pkg"
-ls "$PKG"/*.wasm.br >/dev/null 2>&1 || { echo "no precompressed release build in $PKG; run: cargo leptos build --release --precompress" >&2; exit 1; }
+BIN="${LETUSCHAT_SERVER_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/server}"
+[ -x "$BIN" ] || { echo "no release binary at $BIN; run: cargo leptos build --release --precompress" >&2; exit 1; }
+RUN=$(mktemp -d)
+server=""
+stop() { [ -z "$server" ] || kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$RUN"; }
+trap stop EXIT
+(cd "$RUN" && LETUSCHAT_ADDR=127.0.0.1:0 RUST_LOG=info exec "$BIN" >log 2>&1) &
+server=$!
+url=""
+for _ in $(seq 300); do
+  url=$(sed 's/\x1b\[[0-9;]*m//g' "$RUN/log" | grep -o 'listening on http://[0-9.:]*' | head -n 1 | cut -d' ' -f3) || true
+  [ -n "$url" ] && break
+  kill -0 "$server" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$RUN/log" >&2; echo "the server at $BIN did not start" >&2; exit 1; }
+files=$(curl -fsS "$url/login" | grep -o '"/pkg/[^"]*"' | tr -d '"' | sort -u)
+[ -n "$files" ] || { echo "the sign-in page loads no files from /pkg" >&2; exit 1; }
+
+# The bytes of one download of $1 asking for encoding $2; fails when it comes in another one.
+size() {
+  local bytes got
+  bytes=$(curl -fsS -H "accept-encoding: $2" -o /dev/null -D "$RUN/headers" -w '%{size_download}' "$url$1")
+  got=$(tr -d '\r' <"$RUN/headers" | awk -F': ' 'tolower($1) == "content-encoding" { print $2 }')
+  [ "${got:-identity}" = "$2" ] || { echo "$1 came as ${got:-identity}, not $2: build with --precompress" >&2; return 1; }
+  echo "$bytes"
+}
+
 total_raw=0 total_br=0
 printf '%-8s %12s %12s\n' file raw brotli
 for ext in wasm js css; do
-  for f in "$PKG"/*."$ext"; do
-    raw=$(stat -c %s "$f") br=$(stat -c %s "$f.br")
+  for f in $(printf '%s\n' $files | grep "\.$ext\$"); do
+    raw=$(size "$f" identity)
+    br=$(size "$f" br)
     total_raw=$((total_raw + raw)) total_br=$((total_br + br))
     printf '%-8s %12d %12d\n' "$ext" "$raw" "$br"
   done

@@ -244,7 +244,7 @@ pub async fn open_conversation(
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::ApiError;
     use crate::backend::{AuthOutcome, Backend};
     use leptos::prelude::use_context;

@@ -4,9 +4,17 @@
 use crate::api::ApiError;
 use http::request::Parts;
 use shared::{
-    Conversation, ConversationId, CreateConversationRequest, LoginRequest, Me, MessagePage,
-    RegisterRequest, User,
+    Account, Conversation, ConversationId, CreateConversationRequest, CreateInviteRequest, Invite,
+    LoginRequest, Me, MessagePage, RegisterRequest, User, UserId,
 };
+
+/// What the admin page shows. `registration` is a sentence on who may sign up.
+pub struct AdminOverview {
+    pub me: Me,
+    pub users: Vec<Account>,
+    pub invites: Vec<Invite>,
+    pub registration: &'static str,
+}
 
 /// A signed-in user and the `Set-Cookie` value that carries their session.
 pub struct AuthOutcome {
@@ -48,4 +56,19 @@ pub trait Backend: Send + Sync + 'static {
         body: CreateConversationRequest,
         request: &Parts,
     ) -> Result<Conversation, ApiError>;
+
+    /// For an admin only: anyone else gets `not_found` (signed out: `unauthenticated`).
+    async fn admin_overview(&self, request: &Parts) -> Result<AdminOverview, ApiError>;
+    async fn admin_create_invite(
+        &self,
+        body: CreateInviteRequest,
+        request: &Parts,
+    ) -> Result<(), ApiError>;
+    async fn admin_withdraw_invite(&self, code: String, request: &Parts) -> Result<(), ApiError>;
+    async fn admin_set_disabled(
+        &self,
+        user: UserId,
+        disabled: bool,
+        request: &Parts,
+    ) -> Result<(), ApiError>;
 }

@@ -28,7 +28,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#5e2f62" />
                 <title>"LetUsChat"</title>
                 <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() />
+                // The admin page is plain HTML and forms: it loads no WASM.
+                {(address().0 != pages::admin::PATH)
+                    .then(|| view! { <HydrationScripts options=options.clone() /> })}
                 <leptos_meta::HashedStylesheet options id="leptos" />
                 <link rel="icon" href="/favicon.ico" />
             </head>
@@ -50,12 +52,14 @@ pub fn App() -> impl IntoView {
         "/" => components::erased(pages::Home()),
         "/login" => components::erased(pages::Login()),
         "/register" => components::erased(pages::Register()),
+        #[cfg(feature = "ssr")]
+        pages::admin::PATH => components::erased(pages::admin::Admin()),
         _ => components::erased(pages::NotFound()),
     }
 }
 
 /// The paths `App` has a screen for; any other shows "Page not found".
-pub const PAGES: [&str; 3] = ["/", "/login", "/register"];
+pub const PAGES: [&str; 4] = ["/", "/login", "/register", "/admin"];
 
 /// The path and query string (without `?`) of the page being rendered: the request's on the
 /// server, the address bar's in the browser.

@@ -44,7 +44,13 @@ async function terminate(child: ChildProcess): Promise<void> {
 }
 
 /** Starts the server and waits for its "listening on" line; on failure nothing is left running. */
-async function launch(bin: string, dir: string, addr: string, log: string[]): Promise<{ child: ChildProcess; url: string }> {
+async function launch(
+  bin: string,
+  dir: string,
+  addr: string,
+  log: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(bin, [], {
     env: {
       ...process.env,
@@ -55,6 +61,7 @@ async function launch(bin: string, dir: string, addr: string, log: string[]): Pr
       // Every test signs its people up from 127.0.0.1; the limit has Rust tests of its own.
       LETUSCHAT_SIGNUPS_PER_HOUR: '100000',
       RUST_LOG: process.env.RUST_LOG || 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -104,7 +111,10 @@ async function watchPolicy(context: BrowserContext, violations: string[]) {
   });
 }
 
-export const test = base.extend<{ server: Server; cspViolations: string[] }>({
+export const test = base.extend<{ server: Server; serverEnv: Record<string, string>; cspViolations: string[] }>({
+  // More settings for the server, per file: `test.use({ serverEnv: { LETUSCHAT_REGISTRATION: 'invite' } })`.
+  serverEnv: [{}, { option: true }],
+
   // Automatic: the default context and every context a test opens are watched. A test that
   // provokes a violation on purpose takes the fixture and empties it once checked.
   cspViolations: [
@@ -127,13 +137,13 @@ export const test = base.extend<{ server: Server; cspViolations: string[] }>({
     { auto: true },
   ],
 
-  server: async ({}, use, testInfo) => {
+  server: async ({ serverEnv }, use, testInfo) => {
     const bin = binary();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'letuschat-e2e-'));
     const log: string[] = [];
     let child: ChildProcess | undefined;
     try {
-      const first = await launch(bin, dir, '127.0.0.1:0', log);
+      const first = await launch(bin, dir, '127.0.0.1:0', log, serverEnv);
       child = first.child;
       const url = first.url;
       const server: Server = {
@@ -143,7 +153,7 @@ export const test = base.extend<{ server: Server; cspViolations: string[] }>({
           if (child) await terminate(child);
           child = undefined;
           // The same port, so open pages keep their URL and reconnect.
-          const again = await launch(bin, dir, new URL(url).host, log);
+          const again = await launch(bin, dir, new URL(url).host, log, serverEnv);
           child = again.child;
           if (again.url !== url) throw new Error(`the restarted server listens on ${again.url}, not ${url}`);
         },

@@ -129,3 +129,13 @@ fn new_code() -> String {
     getrandom::fill(&mut bytes).expect("the system's random source");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+/// The address people reach this server at, as the request names it (behind a trusted proxy,
+/// with the scheme it says the browser used).
+pub fn site(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = header("host").unwrap_or("127.0.0.1");
+    let https = state.auth.trust_proxy > 0
+        && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}

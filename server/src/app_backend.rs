@@ -2,16 +2,18 @@
 //! HTTP API uses, with errors in the same shape.
 
 use crate::accounts::{self, SignedIn};
+use crate::admin;
 use crate::auth::{client_ip, session_cookie, AuthUser, SESSION_TTL};
+use crate::config::Registration;
 use crate::error::AppError;
 use crate::messaging;
 use crate::state::AppState;
 use app::api::ApiError;
-use app::backend::{AuthOutcome, Backend};
+use app::backend::{AdminOverview, AuthOutcome, Backend};
 use axum::http::request::Parts;
 use shared::{
-    Conversation, ConversationId, CreateConversationRequest, LoginRequest, Me, MessagePage,
-    RegisterRequest, User,
+    Conversation, ConversationId, CreateConversationRequest, CreateInviteRequest, LoginRequest, Me,
+    MessagePage, RegisterRequest, User, UserId,
 };
 
 impl From<AppError> for ApiError {
@@ -117,5 +119,59 @@ impl Backend for AppState {
     ) -> Result<Conversation, ApiError> {
         let me = AuthUser::from_headers(self, &request.headers).await?;
         Ok(messaging::create_conversation(self, &me, body).await?.0)
+    }
+
+    async fn admin_overview(&self, request: &Parts) -> Result<AdminOverview, ApiError> {
+        let me = self.admin(request).await?;
+        let site = admin::site(self, &request.headers);
+        let registration = match self.settings.registration {
+            Registration::Open => "Anyone can sign up.",
+            Registration::Invite => "Sign-up needs an invite link.",
+            Registration::Closed => "Sign-up is closed: invite links are refused too.",
+        };
+        Ok(AdminOverview {
+            me: me.user.me(),
+            users: admin::accounts(&self.db).await?,
+            invites: admin::invites(self, &site).await?,
+            registration,
+        })
+    }
+
+    async fn admin_create_invite(
+        &self,
+        body: CreateInviteRequest,
+        request: &Parts,
+    ) -> Result<(), ApiError> {
+        let me = self.admin(request).await?;
+        let site = admin::site(self, &request.headers);
+        admin::create_invite(self, me.user.id, body, &site).await?;
+        Ok(())
+    }
+
+    async fn admin_withdraw_invite(&self, code: String, request: &Parts) -> Result<(), ApiError> {
+        self.admin(request).await?;
+        Ok(admin::delete_invite(self, &code).await?)
+    }
+
+    async fn admin_set_disabled(
+        &self,
+        user: UserId,
+        disabled: bool,
+        request: &Parts,
+    ) -> Result<(), ApiError> {
+        let me = self.admin(request).await?;
+        Ok(admin::set_disabled(self, user, disabled, me.user.id).await?)
+    }
+}
+
+impl AppState {
+    /// The signed-in admin; anyone else is told the page does not exist.
+    async fn admin(&self, request: &Parts) -> Result<AuthUser, AppError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        if me.user.admin {
+            Ok(me)
+        } else {
+            Err(AppError::NotFound)
+        }
     }
 }

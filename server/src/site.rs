@@ -9,6 +9,7 @@ mod form_errors;
 mod headers;
 #[cfg(test)]
 mod scan;
+mod sign_up;
 
 pub use files::{leptos_options, SiteError};
 
@@ -54,10 +55,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     for path in app::PAGES {
         pages = pages.route(path, get(page.clone()));
     }
-    let pages = pages.route_layer(axum::middleware::from_fn_with_state(
-        seal.clone(),
-        only_signed_form_errors,
-    ));
+    let pages = pages
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            sign_up::invitation_notice,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            seal.clone(),
+            only_signed_form_errors,
+        ));
     let mut router = Router::new().merge(pages);
     for (path, method) in leptos::server_fn::axum::server_fn_paths() {
         let (context, seal) = (context.clone(), seal.clone());

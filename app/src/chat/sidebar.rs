@@ -30,6 +30,7 @@ fn Navbar(chat: Chat) -> impl IntoView {
             <div class="user">
                 <Avatar name=me.user.display_name.clone() photo_url=me.user.photo_url.clone() size=28 />
                 <span class="own-name">{me.user.display_name.clone()}</span>
+                {me.admin.then(|| view! { <a class="admin-link" href="/admin">"Admin"</a> })}
                 // Posted by the browser itself until the page is live.
                 <form
                     method="post"

@@ -3,7 +3,7 @@
 
 use super::SignedOut;
 use crate::api::{ApiError, Login, Register};
-use crate::components::SyncHydrate;
+use crate::components::{erased, SyncHydrate};
 use crate::session::use_session;
 use crate::submitted::Submitted;
 use leptos::prelude::*;
@@ -68,6 +68,60 @@ pub fn Register() -> impl IntoView {
         }
     });
     let busy = Signal::derive(move || action.pending().get() || avatar.uploading.get());
+    let query = crate::address().1;
+    // Set by the server when it does not take everyone (see the server's `site::sign_up`).
+    let refusal = match crate::param(&query, "invitation").as_deref() {
+        Some("needed") => {
+            Some("Sign-up on this server needs an invitation. Ask its admin for an invite link.")
+        }
+        Some("closed") => Some("Sign-up is closed on this server."),
+        _ => None,
+    };
+    let invite = crate::param(&query, "invite").filter(|code| !code.trim().is_empty());
+    let form = move || {
+        let sent = invite.clone();
+        view! {
+            <form
+                method="post"
+                action=Register::url()
+                on:submit=move |ev| {
+                    let form = Submitted::take(&ev);
+                    action
+                        .dispatch(Register {
+                            display_name: form.get("display_name"),
+                            email: form.get("email"),
+                            password: form.get("password"),
+                            invite: sent.clone(),
+                        });
+                }
+            >
+                {invite.clone().map(|code| view! {
+                    <p class="form-notice" role="status">"You have been invited to this server."</p>
+                    <input type="hidden" name="invite" value=code />
+                })}
+                <Field
+                    label="Display name"
+                    name="display_name"
+                    kind="text"
+                    autocomplete="nickname"
+                    error
+                />
+                <Field label="Email" name="email" kind="email" autocomplete="email" error />
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error
+                />
+                {avatar.view()}
+                <FormError error fields=&["display_name", "email", "password"] />
+                <button type="submit" disabled=busy>
+                    {move || if busy.get() { "Signing up..." } else { "Sign up" }}
+                </button>
+            </form>
+        }
+    };
     SyncHydrate(view! {
         <SignedOut hold=avatar.uploading>
             {SyncHydrate(view! {
@@ -75,41 +129,10 @@ pub fn Register() -> impl IntoView {
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
                     <h1>"Welcome to LetUsChat!"</h1>
-                    <form
-                        method="post"
-                        action=Register::url()
-                        on:submit=move |ev| {
-                            let form = Submitted::take(&ev);
-                            action
-                                .dispatch(Register {
-                                    display_name: form.get("display_name"),
-                                    email: form.get("email"),
-                                    password: form.get("password"),
-                                    invite: None,
-                                });
-                        }
-                    >
-                        <Field
-                            label="Display name"
-                            name="display_name"
-                            kind="text"
-                            autocomplete="nickname"
-                            error
-                        />
-                        <Field label="Email" name="email" kind="email" autocomplete="email" error />
-                        <Field
-                            label="Password"
-                            name="password"
-                            kind="password"
-                            autocomplete="new-password"
-                            error
-                        />
-                        {avatar.view()}
-                        <FormError error fields=&["display_name", "email", "password"] />
-                        <button type="submit" disabled=busy>
-                            {move || if busy.get() { "Signing up..." } else { "Sign up" }}
-                        </button>
-                    </form>
+                    {match refusal {
+                        Some(sentence) => erased(view! { <p class="form-notice" role="status">{sentence}</p> }),
+                        None => erased(form()),
+                    }}
                     <p>"Already have an account? " <a href="/login">"Sign in"</a></p>
                 </div>
             </main>

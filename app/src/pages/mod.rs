@@ -1,5 +1,7 @@
 //! One module per screen.
 
+#[cfg(feature = "ssr")]
+pub mod admin;
 mod auth;
 mod home;
 

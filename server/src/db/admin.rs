@@ -58,6 +58,8 @@ pub trait Admin: Send + Sync {
 
     /// Every account, oldest first.
     async fn accounts(&self) -> DbResult<Vec<AccountRow>>;
+    /// Whether anyone has signed up yet (the first account is let in whatever the mode).
+    async fn has_accounts(&self) -> DbResult<bool>;
     /// `NotFound` when there is no such account.
     async fn set_admin(&self, user: UserId, admin: bool) -> DbResult<()>;
     async fn set_disabled(&self, user: UserId, disabled: bool) -> DbResult<()>;

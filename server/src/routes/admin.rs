@@ -87,13 +87,13 @@ async fn create_invite(
     headers: HeaderMap,
     Json(req): Json<CreateInviteRequest>,
 ) -> AppResult<(StatusCode, Json<Invite>)> {
-    let invite = admin::create_invite(&state, me, req, &site(&state, &headers)).await?;
+    let invite = admin::create_invite(&state, me, req, &admin::site(&state, &headers)).await?;
     Ok((StatusCode::CREATED, Json(invite)))
 }
 
 async fn invites(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Json<InviteList>> {
     Ok(Json(InviteList {
-        invites: admin::invites(&state, &site(&state, &headers)).await?,
+        invites: admin::invites(&state, &admin::site(&state, &headers)).await?,
     }))
 }
 
@@ -103,14 +103,4 @@ async fn delete_invite(
 ) -> AppResult<StatusCode> {
     admin::delete_invite(&state, &code).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The address people reach this server at, as the request names it (behind a trusted proxy,
-/// with the scheme it says the browser used).
-fn site(state: &AppState, headers: &HeaderMap) -> String {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = header("host").unwrap_or("127.0.0.1");
-    let https = state.auth.trust_proxy > 0
-        && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod admin_page;
 mod assets;
 mod auth;
 mod batching;

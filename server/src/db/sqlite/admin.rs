@@ -53,6 +53,13 @@ impl Admin for SqliteStore {
         Ok(user)
     }
 
+    async fn has_accounts(&self) -> DbResult<bool> {
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(any)
+    }
+
     async fn accounts(&self) -> DbResult<Vec<AccountRow>> {
         let rows = sqlx::query(
             "SELECT id, display_name, email, admin, disabled, created_at FROM users ORDER BY id",

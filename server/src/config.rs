@@ -14,7 +14,8 @@ pub struct Settings {
     pub upload_dir: PathBuf,
     /// `None`: generated once and kept in `data_dir`.
     pub jwt_secret: Option<Secret>,
-    /// Where cargo-leptos put the WASM, JS and CSS (`LEPTOS_SITE_ROOT`).
+    /// Where debug builds read the WASM, JS and CSS cargo-leptos built (`LEPTOS_SITE_ROOT`);
+    /// release binaries carry them and do not read it.
     pub site_root: PathBuf,
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,

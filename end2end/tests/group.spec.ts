@@ -10,7 +10,7 @@ test('a group of three', async ({ browser, server }) => {
 
   for (const [query, name] of [['bo', 'Bob'], ['cy', 'Cy']]) {
     await ana.getByLabel('Search users').fill(query);
-    await ana.getByRole('button', { name: `Add ${name} to a group` }).click();
+    await ana.getByRole('button', { name: `Add to a group: ${name}` }).click();
   }
   const builder = ana.getByRole('group', { name: 'New group' });
   await expect(builder.getByText('Bob')).toBeVisible();

@@ -3,7 +3,7 @@ import { test, expect } from './fixtures';
 import { png } from './png';
 import { signUp } from './people';
 
-test('an image is sent with a preview and progress, and seen at half width by the other person', async ({ browser, server }, testInfo) => {
+test('an image is sent with a preview and progress, and seen by the other person', async ({ browser, server }, testInfo) => {
   const ana = await signUp(browser, server.url, 'Ana');
   const bob = await signUp(browser, server.url, 'Bob');
   await ana.getByLabel('Search users').fill('bob');

@@ -142,13 +142,14 @@ fn Search(chat: Chat) -> impl IntoView {
                                                             <Avatar name=name.clone() photo_url=user.photo_url.clone() />
                                                             <span>{name.clone()}</span>
                                                         </button>
+                                                        // Said in words: a bare "+" hid how groups are made.
                                                         <button
                                                             type="button"
                                                             class="add"
-                                                            aria-label=format!("Add {name} to a group")
+                                                            aria-label=format!("Add to a group: {name}")
                                                             on:click=move |_| pick(grouped.clone())
                                                         >
-                                                            "+"
+                                                            "Add to a group"
                                                         </button>
                                                     </li>
                                                 }

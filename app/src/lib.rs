@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
     mark_hydrated();
     match address().0.as_str() {
         "/" => components::erased(pages::Home()),
+        path if path.starts_with(chat::address::PREFIX) => components::erased(pages::Home()),
         "/login" => components::erased(pages::Login()),
         "/register" => components::erased(pages::Register()),
         #[cfg(feature = "ssr")]
@@ -59,7 +60,7 @@ pub fn App() -> impl IntoView {
 }
 
 /// The paths `App` has a screen for; any other shows "Page not found".
-pub const PAGES: [&str; 4] = ["/", "/login", "/register", "/admin"];
+pub const PAGES: [&str; 5] = ["/", "/c/{id}", "/login", "/register", "/admin"];
 
 /// The path and query string (without `?`) of the page being rendered: the request's on the
 /// server, the address bar's in the browser.

@@ -4,6 +4,7 @@
 // The live side runs only in the browser; the server renders the first view.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 
+pub mod address;
 mod ended;
 mod events;
 mod live;
@@ -62,11 +63,12 @@ pub fn use_chat() -> Chat {
 }
 
 impl Chat {
-    pub fn provide(me: Me, conversations: Vec<Conversation>) -> Chat {
+    /// `open`: the conversation the address names, shown at once and loaded once live.
+    pub fn provide(me: Me, conversations: Vec<Conversation>, open: Option<ConversationId>) -> Chat {
         let chat = Chat {
             me: StoredValue::new(me),
             conversations: RwSignal::new(conversations),
-            open: RwSignal::new(None),
+            open: RwSignal::new(open),
             threads: RwSignal::new(HashMap::new()),
             link: RwSignal::new(Link::Connecting),
             online: RwSignal::new(HashSet::new()),
@@ -77,6 +79,11 @@ impl Chat {
         provide_context(chat);
         chat.remember_reads(&chat.conversations.get_untracked());
         live::start(chat);
+        if let Some(id) = open {
+            // Effects run in the browser only, after hydration.
+            Effect::new(move |_| untrack(|| chat.open_conversation(id)));
+        }
+        address::follow(chat);
         chat
     }
 

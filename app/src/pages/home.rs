@@ -3,7 +3,7 @@
 use super::SignedIn;
 use crate::chat::panel::ChatPanel;
 use crate::chat::sidebar::Sidebar;
-use crate::chat::Chat;
+use crate::chat::{address, Chat};
 use crate::components::{erased, SyncHydrate};
 use leptos::prelude::*;
 use shared::Me;
@@ -32,7 +32,13 @@ fn ChatScreen(me: Me) -> impl IntoView {
 
 #[component]
 fn Loaded(me: Me, conversations: Vec<shared::Conversation>) -> impl IntoView {
-    let chat = Chat::provide(me, conversations);
+    let open = match address::wanted(&crate::address().0, &conversations) {
+        // Unknown or not yours: the same page either way.
+        Some(None) => return erased(super::NotFound()),
+        Some(open) => open,
+        None => None,
+    };
+    let chat = Chat::provide(me, conversations, open);
     // The tab title tells how much is unread.
     Effect::new(move |_| {
         let title = match chat.unread_total() {
@@ -41,12 +47,12 @@ fn Loaded(me: Me, conversations: Vec<shared::Conversation>) -> impl IntoView {
         };
         document().set_title(&title);
     });
-    view! {
+    erased(view! {
         <main class="home">
             <div class="frame" class:has-open=move || chat.open.get().is_some()>
                 <Sidebar />
                 <ChatPanel />
             </div>
         </main>
-    }
+    })
 }

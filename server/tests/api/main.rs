@@ -11,6 +11,7 @@ mod batching;
 mod bench;
 mod cli;
 mod connections;
+mod conversation_url;
 mod conversations;
 mod health;
 mod housekeeping;

@@ -1,6 +1,7 @@
 //! Running the server: its people, disabling accounts, invitations. The HTTP routes under
 //! `/api/admin` and the `server` command's subcommands both call these.
 
+use crate::auth::AuthUser;
 use crate::db::{Db, DbError, InviteRow};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -20,6 +21,20 @@ fn not_found(e: DbError) -> AppError {
     match e {
         DbError::NotFound => AppError::NotFound,
         other => other.into(),
+    }
+}
+
+/// The signed-in admin of a request: `Unauthenticated` when nobody is signed in, and for
+/// anyone else `NotFound`, as if admin pages and endpoints did not exist.
+pub async fn signed_in_admin(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> AppResult<AuthUser> {
+    let me = AuthUser::from_headers(state, headers).await?;
+    if me.user.admin {
+        Ok(me)
+    } else {
+        Err(AppError::NotFound)
     }
 }
 

@@ -122,7 +122,7 @@ impl Backend for AppState {
     }
 
     async fn admin_overview(&self, request: &Parts) -> Result<AdminOverview, ApiError> {
-        let me = self.admin(request).await?;
+        let me = admin::signed_in_admin(self, &request.headers).await?;
         let site = admin::site(self, &request.headers);
         let registration = match self.settings.registration {
             Registration::Open => "Anyone can sign up.",
@@ -142,14 +142,14 @@ impl Backend for AppState {
         body: CreateInviteRequest,
         request: &Parts,
     ) -> Result<(), ApiError> {
-        let me = self.admin(request).await?;
+        let me = admin::signed_in_admin(self, &request.headers).await?;
         let site = admin::site(self, &request.headers);
         admin::create_invite(self, me.user.id, body, &site).await?;
         Ok(())
     }
 
     async fn admin_withdraw_invite(&self, code: String, request: &Parts) -> Result<(), ApiError> {
-        self.admin(request).await?;
+        admin::signed_in_admin(self, &request.headers).await?;
         Ok(admin::delete_invite(self, &code).await?)
     }
 
@@ -159,19 +159,7 @@ impl Backend for AppState {
         disabled: bool,
         request: &Parts,
     ) -> Result<(), ApiError> {
-        let me = self.admin(request).await?;
+        let me = admin::signed_in_admin(self, &request.headers).await?;
         Ok(admin::set_disabled(self, user, disabled, me.user.id).await?)
-    }
-}
-
-impl AppState {
-    /// The signed-in admin; anyone else is told the page does not exist.
-    async fn admin(&self, request: &Parts) -> Result<AuthUser, AppError> {
-        let me = AuthUser::from_headers(self, &request.headers).await?;
-        if me.user.admin {
-            Ok(me)
-        } else {
-            Err(AppError::NotFound)
-        }
     }
 }

@@ -2,7 +2,6 @@
 //! here (whatever the method), exactly as from a path that does not exist.
 
 use crate::admin;
-use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult, Json};
 use crate::state::AppState;
 use axum::extract::rejection::PathRejection;
@@ -43,12 +42,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    match AuthUser::from_headers(&state, req.headers()).await {
-        Ok(me) if me.user.admin => {
+    // Signed out or not an admin: the paths do not exist.
+    match admin::signed_in_admin(&state, req.headers()).await {
+        Ok(me) => {
             req.extensions_mut().insert(Admin(me.user.id));
             next.run(req).await
         }
-        _ => AppError::NotFound.into_response(),
+        Err(_) => AppError::NotFound.into_response(),
     }
 }
 

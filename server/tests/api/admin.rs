@@ -13,11 +13,11 @@ use shared::{Timestamp, UserId};
 use sqlx::Connection;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-async fn invite_only(backend: Backend) -> TestApp {
+pub async fn invite_only(backend: Backend) -> TestApp {
     spawn_app_with(backend, |s| s.registration = Registration::Invite).await
 }
 
-async fn closed(backend: Backend) -> TestApp {
+pub async fn closed(backend: Backend) -> TestApp {
     spawn_app_with(backend, |s| s.registration = Registration::Closed).await
 }
 

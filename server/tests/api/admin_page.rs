@@ -1,11 +1,11 @@
 //! The admin page and the sign-up page as a browser without the WASM sees them: plain pages and
 //! plain form posts. (Chromium drives the same in `end2end/tests/admin.spec.ts`.)
 
+use crate::admin::{closed, invite_only};
 use crate::auth::{me, register};
 use crate::conversations::get;
-use crate::helpers::{both, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{both, spawn_app, TestApp};
 use serde_json::Value;
-use server::config::Registration;
 
 both!(spawn_app =>
     the_admin_page_is_for_admins_only,
@@ -13,24 +13,6 @@ both!(spawn_app =>
 );
 both!(invite_only => the_sign_up_page_says_an_invitation_is_needed);
 both!(closed => the_sign_up_page_says_sign_up_is_closed);
-
-async fn invite_only(backend: crate::helpers::Backend) -> TestApp {
-    spawn_app_with(backend, |s| s.registration = Registration::Invite).await
-}
-
-async fn closed(backend: crate::helpers::Backend) -> TestApp {
-    spawn_app_with(backend, |s| s.registration = Registration::Closed).await
-}
-
-/// A page as the holder of `token` gets it (no redirects followed).
-async fn page(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
-    // As a browser asks: a plain redirect is for pages, not for API clients.
-    let mut request = app.client.get(app.at(path)).header("accept", "text/html");
-    if let Some(token) = token {
-        request = request.header("cookie", format!("letuschat_session={token}"));
-    }
-    request.send().await.unwrap()
-}
 
 /// Posts a form from the admin page the way a browser without the WASM does; returns where the
 /// browser is sent next.
@@ -52,7 +34,7 @@ async fn post_form(app: &TestApp, token: &str, function: &str, body: String) -> 
 
 async fn html(app: &TestApp, location: &str, token: &str) -> String {
     let path = location.strip_prefix(&app.at("")).unwrap_or(location);
-    let response = page(app, path, Some(token)).await;
+    let response = app.page(path, Some(token)).await;
     assert_eq!(response.status(), 200, "{location}");
     response.text().await.unwrap()
 }
@@ -70,11 +52,11 @@ async fn the_admin_page_is_for_admins_only(app: TestApp) {
     let (_, ana) = register(&app, "Ana", "ana@example.com").await;
     let (_, bob) = register(&app, "Bob", "bob@example.com").await;
 
-    let signed_out = page(&app, "/admin", None).await;
+    let signed_out = app.page("/admin", None).await;
     assert_eq!(signed_out.status(), 302);
     assert_eq!(signed_out.headers()["location"], "/login");
 
-    let refused = page(&app, "/admin", Some(&bob)).await;
+    let refused = app.page("/admin", Some(&bob)).await;
     assert_eq!(refused.status(), 404, "as if there were no such page");
     assert!(refused.text().await.unwrap().contains("Page not found"));
     // The link to it is in the chat of admins only.
@@ -217,17 +199,18 @@ async fn admins_invite_and_disable_with_plain_forms(app: TestApp) {
 
 async fn the_sign_up_page_says_an_invitation_is_needed(app: TestApp) {
     // An empty server takes its first account without one.
-    let first = page(&app, "/register", None).await;
+    let first = app.page("/register", None).await;
     assert_eq!(first.status(), 200);
     assert!(first.text().await.unwrap().contains(r#"name="password""#));
-    let stale = page(&app, "/register?invitation=needed", None).await;
+    let stale = app.page("/register?invitation=needed", None).await;
     assert_eq!(stale.headers()["location"], "/register");
 
     let (_, ana) = register(&app, "Ana", "ana@example.com").await;
-    let sent = page(&app, "/register", None).await;
+    let sent = app.page("/register", None).await;
     assert_eq!(sent.status(), 303);
     assert_eq!(sent.headers()["location"], "/register?invitation=needed");
-    let notice = page(&app, "/register?invitation=needed", None)
+    let notice = app
+        .page("/register?invitation=needed", None)
         .await
         .text()
         .await
@@ -252,7 +235,7 @@ async fn the_sign_up_page_says_an_invitation_is_needed(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let invited = page(&app, &format!("/register?invite={code}"), None).await;
+    let invited = app.page(&format!("/register?invite={code}"), None).await;
     assert_eq!(invited.status(), 200);
     let invited = invited.text().await.unwrap();
     assert!(
@@ -284,17 +267,18 @@ async fn the_sign_up_page_says_an_invitation_is_needed(app: TestApp) {
 }
 
 async fn the_sign_up_page_says_sign_up_is_closed(app: TestApp) {
-    assert_eq!(page(&app, "/register", None).await.status(), 200);
+    assert_eq!(app.page("/register", None).await.status(), 200);
     register(&app, "Ana", "ana@example.com").await;
     for path in ["/register", "/register?invite=anything"] {
-        let sent = page(&app, path, None).await;
+        let sent = app.page(path, None).await;
         assert_eq!(
             sent.headers()["location"],
             "/register?invitation=closed",
             "{path}"
         );
     }
-    let notice = page(&app, "/register?invitation=closed", None)
+    let notice = app
+        .page("/register?invitation=closed", None)
         .await
         .text()
         .await

@@ -7,15 +7,6 @@ use uuid::Uuid;
 
 both!(spawn_app => a_conversation_has_an_address_of_its_own);
 
-async fn page(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
-    // As a browser asks: a plain redirect is for pages, not for API clients.
-    let mut request = app.client.get(app.at(path)).header("accept", "text/html");
-    if let Some(token) = token {
-        request = request.header("cookie", format!("letuschat_session={token}"));
-    }
-    request.send().await.unwrap()
-}
-
 async fn a_conversation_has_an_address_of_its_own(app: TestApp) {
     let (_, ana) = person(&app, "Ana").await;
     let (bob_id, _) = person(&app, "Bob").await;
@@ -24,7 +15,7 @@ async fn a_conversation_has_an_address_of_its_own(app: TestApp) {
     let direct = start(&app, &ana, &[bob_id], None).await;
     let path = format!("/c/{direct}");
 
-    let open = page(&app, &path, Some(&ana)).await;
+    let open = app.page(&path, Some(&ana)).await;
     assert_eq!(open.status(), 200);
     let html = open.text().await.unwrap();
     // The header names the open conversation (Bob), where "/" asks to choose one.
@@ -34,7 +25,7 @@ async fn a_conversation_has_an_address_of_its_own(app: TestApp) {
         html.contains(r#"<span class="chat-name">Bob</span>"#),
         "{html}"
     );
-    let home = page(&app, "/", Some(&ana)).await.text().await.unwrap();
+    let home = app.page("/", Some(&ana)).await.text().await.unwrap();
     assert!(home.contains("Select a conversation"));
 
     // Not a member, unknown, or not a conversation id at all: one and the same 404 page.
@@ -43,14 +34,14 @@ async fn a_conversation_has_an_address_of_its_own(app: TestApp) {
         (format!("/c/{}", Uuid::new_v4()), &ana),
         ("/c/not-an-id".to_owned(), &ana),
     ] {
-        let refused = page(&app, &path, Some(token)).await;
+        let refused = app.page(&path, Some(token)).await;
         assert_eq!(refused.status(), 404, "{path}");
         assert!(refused.text().await.unwrap().contains("Page not found"));
     }
-    let member = page(&app, &format!("/c/{trio}"), Some(&cy)).await;
+    let member = app.page(&format!("/c/{trio}"), Some(&cy)).await;
     assert_eq!(member.status(), 200, "Cy is in the group");
 
-    let signed_out = page(&app, &path, None).await;
+    let signed_out = app.page(&path, None).await;
     assert_eq!(signed_out.status(), 302);
     assert_eq!(signed_out.headers()["location"], "/login");
 }

@@ -307,6 +307,16 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A page as a browser asks for it (plain redirects are for pages), signed in with `token`
+    /// if given; redirects are not followed.
+    pub async fn page(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(self.at(path)).header("accept", "text/html");
+        if let Some(token) = token {
+            request = request.header("cookie", format!("letuschat_session={token}"));
+        }
+        request.send().await.expect("request")
+    }
+
     /// Stops the server gracefully and waits until it has.
     pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -196,7 +196,8 @@ async fn counts_what_happened(app: TestApp) {
             ServerMsg::Message { .. }
         ));
     }
-    let sent = scrape(&app).await;
+    // The ack's latency is counted once its frame is written, which may be just after Ana reads it.
+    let sent = settles(&app, "letuschat_ack_latency_seconds_count", 3.0).await;
     assert_eq!(
         sent.value("letuschat_messages_stored_total", &[]),
         2.0,

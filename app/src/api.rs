@@ -8,7 +8,8 @@ use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::{
-    Conversation, ConversationId, ErrorBody, ErrorResponse, Me, MessagePage, User, UserId,
+    Conversation, ConversationId, ErrorBody, ErrorResponse, Me, Message, MessageId, MessagePage,
+    User, UserId,
 };
 
 /// The contract's error body, carried across the server-function boundary intact, so forms can
@@ -241,6 +242,49 @@ pub async fn open_conversation(
             &request,
         )
         .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "edit_message", input = Json)]
+pub async fn edit_message(
+    id: ConversationId,
+    message_id: MessageId,
+    text: String,
+) -> Result<Message, ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.edit_message(id, message_id, text, &request).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_message", input = Json)]
+pub async fn delete_message(id: ConversationId, message_id: MessageId) -> Result<(), ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.delete_message(id, message_id, &request).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "react", input = Json)]
+pub async fn react(
+    id: ConversationId,
+    message_id: MessageId,
+    emoji: String,
+) -> Result<(), ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.react(id, message_id, emoji, true, &request).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "unreact", input = Json)]
+pub async fn unreact(
+    id: ConversationId,
+    message_id: MessageId,
+    emoji: String,
+) -> Result<(), ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.react(id, message_id, emoji, false, &request).await
+}
+
+/// New or changed messages past `rev` (catch-up after a reconnect).
+#[server(prefix = "/api/fn", endpoint = "changed_after", input = Json)]
+pub async fn changed_after(id: ConversationId, rev: i64) -> Result<MessagePage, ApiError> {
+    let (backend, request) = ssr::request()?;
+    backend.changed_after(id, rev, &request).await
 }
 
 #[cfg(feature = "ssr")]

@@ -5,7 +5,7 @@ use crate::api::ApiError;
 use http::request::Parts;
 use shared::{
     Account, Conversation, ConversationId, CreateConversationRequest, CreateInviteRequest, Invite,
-    LoginRequest, Me, MessagePage, RegisterRequest, User, UserId,
+    LoginRequest, Me, Message, MessageId, MessagePage, RegisterRequest, User, UserId,
 };
 
 /// What the admin page shows. `registration` is a sentence on who may sign up.
@@ -71,4 +71,33 @@ pub trait Backend: Send + Sync + 'static {
         disabled: bool,
         request: &Parts,
     ) -> Result<(), ApiError>;
+    /// Changing sent messages and catching up on changes (see the HTTP API's equivalents).
+    async fn edit_message(
+        &self,
+        id: ConversationId,
+        message_id: MessageId,
+        text: String,
+        request: &Parts,
+    ) -> Result<Message, ApiError>;
+    async fn delete_message(
+        &self,
+        id: ConversationId,
+        message_id: MessageId,
+        request: &Parts,
+    ) -> Result<(), ApiError>;
+    /// Adds (`on`) or takes back one's reaction.
+    async fn react(
+        &self,
+        id: ConversationId,
+        message_id: MessageId,
+        emoji: String,
+        on: bool,
+        request: &Parts,
+    ) -> Result<(), ApiError>;
+    async fn changed_after(
+        &self,
+        id: ConversationId,
+        rev: i64,
+        request: &Parts,
+    ) -> Result<MessagePage, ApiError>;
 }

@@ -211,6 +211,7 @@ pub async fn run(
                 conversation_id: room.conversations[c].0,
                 text: Some(tracker.text(next, due_us)),
                 img: None,
+                reply_to: None,
             };
             let _ = writers[sender].send(frame(&msg));
             next += 1;

@@ -4,6 +4,7 @@
 use crate::accounts::{self, SignedIn};
 use crate::admin;
 use crate::auth::{client_ip, session_cookie, AuthUser, SESSION_TTL};
+use crate::changes;
 use crate::config::Registration;
 use crate::error::AppError;
 use crate::messaging;
@@ -13,7 +14,7 @@ use app::backend::{AdminOverview, AuthOutcome, Backend};
 use axum::http::request::Parts;
 use shared::{
     Conversation, ConversationId, CreateConversationRequest, CreateInviteRequest, LoginRequest, Me,
-    MessagePage, RegisterRequest, User, UserId,
+    Message, MessageId, MessagePage, RegisterRequest, User, UserId,
 };
 
 impl From<AppError> for ApiError {
@@ -161,5 +162,51 @@ impl Backend for AppState {
     ) -> Result<(), ApiError> {
         let me = admin::signed_in_admin(self, &request.headers).await?;
         Ok(admin::set_disabled(self, user, disabled, me.user.id).await?)
+    }
+
+    async fn edit_message(
+        &self,
+        id: ConversationId,
+        message_id: MessageId,
+        text: String,
+        request: &Parts,
+    ) -> Result<Message, ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        Ok(changes::edit(self, &me, id, message_id, &text, None).await?)
+    }
+
+    async fn delete_message(
+        &self,
+        id: ConversationId,
+        message_id: MessageId,
+        request: &Parts,
+    ) -> Result<(), ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        changes::delete(self, &me, id, message_id, None).await?;
+        Ok(())
+    }
+
+    async fn react(
+        &self,
+        id: ConversationId,
+        message_id: MessageId,
+        emoji: String,
+        on: bool,
+        request: &Parts,
+    ) -> Result<(), ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        changes::react(self, &me, id, message_id, &emoji, on, None).await?;
+        Ok(())
+    }
+
+    async fn changed_after(
+        &self,
+        id: ConversationId,
+        rev: i64,
+        request: &Parts,
+    ) -> Result<MessagePage, ApiError> {
+        let me = AuthUser::from_headers(self, &request.headers).await?;
+        let (messages, has_more) = changes::changed_after(self, &me, id, rev, None).await?;
+        Ok(MessagePage { messages, has_more })
     }
 }

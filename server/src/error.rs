@@ -1,7 +1,7 @@
 //! The one error type of the server, mapped once to the contract's JSON error shape. Detail of
 //! internal failures is logged here and never sent to the client.
 
-use crate::db::DbError;
+use crate::db::{DbError, Refusal};
 use axum::extract::rejection::JsonRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -137,8 +137,28 @@ impl From<DbError> for AppError {
             DbError::UploadGone => {
                 AppError::field("img", "This image was removed as unused; attach it again.")
             }
+            DbError::Refused(refusal) => refused(refusal),
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+/// The contract's answer to a change to a message that its rules refuse.
+fn refused(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::NotSender => AppError::Forbidden("Only its sender may change this message."),
+        Refusal::Deleted => AppError::Conflict {
+            code: "conflict",
+            message: "This message was deleted.",
+        },
+        Refusal::Blank => AppError::field("text", "Write something or keep an image."),
+        Refusal::TooManyEmoji => AppError::field(
+            "emoji",
+            format!(
+                "A message takes at most {} different emoji.",
+                shared::REACTIONS_MAX
+            ),
+        ),
     }
 }
 

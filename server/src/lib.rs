@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 mod app_backend;
 pub mod auth;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod db;

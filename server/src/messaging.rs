@@ -7,7 +7,9 @@ use crate::error::{AppError, AppResult};
 use crate::realtime::ConnId;
 use crate::state::AppState;
 use shared::ws::ServerMsg;
-use shared::{validate, Conversation, ConversationId, CreateConversationRequest, Message, UserId};
+use shared::{
+    validate, Conversation, ConversationId, CreateConversationRequest, Message, MessageId, UserId,
+};
 use uuid::Uuid;
 
 pub const HISTORY_DEFAULT: i64 = 50;
@@ -120,6 +122,8 @@ pub struct Outgoing {
     pub client_id: Uuid,
     pub text: Option<String>,
     pub img: Option<String>,
+    /// A message of the same conversation this one answers.
+    pub reply_to: Option<MessageId>,
 }
 
 /// Stores a message and delivers it to every open connection of every member, except the
@@ -143,14 +147,26 @@ pub async fn send(
     if let Some(url) = &img {
         check_image(state, me.user.id, url).await?;
     }
+    if let Some(quoted) = out.reply_to {
+        check_reply(state, me, out.conversation_id, quoted).await?;
+    }
     let new = NewMessage {
         conversation_id: out.conversation_id,
         sender_id: me.user.id,
         client_id: out.client_id,
         text,
         img,
+        reply_to: out.reply_to,
     };
-    let (message, created) = state.db.insert_message(new).await?;
+    let (mut message, created) = state.db.insert_message(new).await?;
+    // The batch stores rows; a quote, or a repeat's later changes, are read back (rare).
+    if created == Created::Existing || message.reply_to.is_none() && out.reply_to.is_some() {
+        let ids = [message.id];
+        let current = state.db.messages_by_ids(message.conversation_id, &ids);
+        if let Some(current) = current.await?.pop() {
+            message = current;
+        }
+    }
     if created == Created::New {
         state.metrics.message_stored();
         // After the commit: nobody hears of a message that might still be lost.
@@ -161,6 +177,26 @@ pub async fn send(
             .wrote(message.conversation_id, message.sender_id, &members);
     }
     Ok((message, created))
+}
+
+/// A reply quotes a message of its own conversation that is not deleted. Strangers are told
+/// only "not found", whatever the message.
+async fn check_reply(
+    state: &AppState,
+    me: &AuthUser,
+    conversation: ConversationId,
+    quoted: MessageId,
+) -> AppResult<()> {
+    if !state.db.is_member(conversation, me.user.id).await? {
+        return Err(AppError::NotFound);
+    }
+    match state.db.quotable(conversation, quoted).await {
+        Err(crate::db::DbError::NotFound) => Err(AppError::field(
+            "reply_to",
+            "Reply to a message of this conversation.",
+        )),
+        other => Ok(other?),
+    }
 }
 
 /// An image in a message must be one this server issued to the sender.

@@ -75,6 +75,9 @@ pub struct Conversation {
     pub last_message: Option<Message>,
     pub unread_count: i64,
     pub updated_at: Timestamp,
+    /// The highest change number in it (see [`Message::rev`]).
+    #[serde(default)]
+    pub rev: i64,
     /// How far each member has read (their last read `seq`), so "Seen" survives a reload.
     #[serde(default)]
     pub read_positions: Vec<ReadPosition>,
@@ -96,6 +99,59 @@ pub struct Message {
     pub text: String,
     pub img: Option<String>,
     pub created_at: Timestamp,
+    /// The conversation's change number at this message's last change (new, edited, deleted,
+    /// reacted to, or its quote changed).
+    #[serde(default)]
+    pub rev: i64,
+    #[serde(default)]
+    pub edited_at: Option<Timestamp>,
+    /// Kept in history (same id and seq) with its content cleared.
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub reply_to: Option<ReplyTo>,
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    /// A non-image attachment (not sent yet by this server: always null).
+    #[serde(default)]
+    pub file: Option<FileRef>,
+}
+
+/// The message a reply quotes, as it reads now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyTo {
+    pub id: MessageId,
+    pub seq: i64,
+    pub sender_id: UserId,
+    /// The first [`REPLY_QUOTE_CHARS`] characters; "" once the quoted message is deleted.
+    pub text: String,
+}
+
+/// How much of a quoted message a reply carries (Unicode scalar values).
+pub const REPLY_QUOTE_CHARS: usize = 200;
+
+/// At most this many distinct emoji on one message.
+pub const REACTIONS_MAX: usize = 20;
+
+/// One emoji on a message and who chose it, in the order they did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub user_ids: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub url: String,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: u64,
+}
+
+/// `PATCH /api/conversations/{id}/messages/{message_id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EditMessageRequest {
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,6 +214,9 @@ pub struct SendMessageRequest {
     pub text: Option<String>,
     #[serde(default)]
     pub img: Option<String>,
+    /// A message of the same conversation this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<MessageId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,6 +2,8 @@
 //! crate compiles for the server and for WASM alike.
 
 pub mod api;
+#[cfg(feature = "emoji")]
+pub mod emoji;
 pub mod ids;
 pub mod seed;
 pub mod time;

@@ -1,6 +1,6 @@
 //! The WebSocket protocol: one JSON object per text frame, tagged by `type` in snake_case.
 
-use crate::{Conversation, ConversationId, Me, Message, UserId};
+use crate::{Conversation, ConversationId, Me, Message, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -73,6 +73,36 @@ pub enum ClientMsg {
         text: Option<String>,
         #[serde(default)]
         img: Option<String>,
+        #[serde(default)]
+        reply_to: Option<MessageId>,
+    },
+    /// Changes one's own message's text; acked like `send` (with the changed message), errors
+    /// carry `client_id`. `client_id` names this request only.
+    Edit {
+        client_id: Uuid,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        text: String,
+    },
+    /// Deletes one's own message; acked with the deleted message.
+    Delete {
+        client_id: Uuid,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    },
+    /// Adds one's reaction (idempotent); acked with the message.
+    React {
+        client_id: Uuid,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        emoji: String,
+    },
+    /// Takes one's reaction back (idempotent); acked with the message.
+    Unreact {
+        client_id: Uuid,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        emoji: String,
     },
     Typing {
         conversation_id: ConversationId,
@@ -97,6 +127,11 @@ pub enum ServerMsg {
         message: Message,
     },
     Message {
+        message: Message,
+    },
+    /// A message was edited, deleted, reacted to, or the message it quotes changed. Keep the
+    /// one with the highest `rev`: frames of concurrent changes may arrive out of order.
+    MessageChanged {
         message: Message,
     },
     Conversation {
@@ -140,6 +175,37 @@ mod tests {
         );
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"shout"}"#).is_err());
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"read","seq":1}"#).is_err());
+    }
+
+    #[test]
+    fn change_frames_read_and_write_their_shapes() {
+        let react: ClientMsg = serde_json::from_str(
+            r#"{"type":"react","client_id":"6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","message_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c12","emoji":"👍"}"#,
+        )
+        .unwrap();
+        assert!(matches!(react, ClientMsg::React { ref emoji, .. } if emoji == "👍"));
+        let message: Message = serde_json::from_value(serde_json::json!({
+            "id": "0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c12",
+            "conversation_id": "0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11",
+            "seq": 1, "sender_id": 2, "client_id": "6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10",
+            "text": "", "img": null, "created_at": "2026-11-24T01:02:03.456Z"
+        }))
+        .unwrap();
+        let json = serde_json::to_value(ServerMsg::MessageChanged { message }).unwrap();
+        assert_eq!(json["type"], "message_changed");
+        for field in [
+            "rev",
+            "edited_at",
+            "deleted",
+            "reply_to",
+            "reactions",
+            "file",
+        ] {
+            assert!(
+                json["message"].get(field).is_some(),
+                "{field} is always present"
+            );
+        }
     }
 
     #[test]

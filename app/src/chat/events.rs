@@ -10,7 +10,8 @@ impl Chat {
     /// What a frame from the server changes.
     pub(super) fn apply(&self, frame: ServerMsg) {
         match frame {
-            ServerMsg::Ready { .. } | ServerMsg::Pong => {}
+            // Changed messages are not shown yet; the frame reader does not produce them.
+            ServerMsg::Ready { .. } | ServerMsg::Pong | ServerMsg::MessageChanged { .. } => {}
             ServerMsg::Ack { message, .. } | ServerMsg::Message { message } => {
                 self.receive(message)
             }

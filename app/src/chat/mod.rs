@@ -161,6 +161,12 @@ impl Chat {
             text: text.clone(),
             img: img.clone(),
             created_at: Timestamp(now_ms() as i64),
+            rev: 0,
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+            file: None,
         };
         self.threads.update(|threads| {
             threads
@@ -187,6 +193,7 @@ impl Chat {
             conversation_id,
             text: Some(text),
             img,
+            reply_to: None,
         };
         if !self.send_frame(frame) && self.link.get_untracked() == Link::Online {
             self.set_status(conversation_id, client_id, Status::Failed);

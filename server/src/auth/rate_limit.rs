@@ -38,6 +38,9 @@ pub const GUESSES_PER_ACCOUNT: u32 = 10;
 pub const SIGN_UP_WINDOW: Duration = Duration::from_secs(3600);
 pub const UPLOADS_PER_HOUR: u32 = 60;
 pub const GROUPS_PER_HOUR: u32 = 20;
+/// Reactions added or taken back by one person: each reaches every member's every tab.
+pub const REACTIONS_PER_MINUTE: u32 = 120;
+const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 const SWEEP_EVERY_MS: i64 = 60_000;
 
@@ -134,6 +137,14 @@ impl Limits {
     pub async fn create_group(&self, db: &Db, user: UserId) -> AppResult<()> {
         let key = format!("group:{}", user.0);
         self.count(db, key, GROUPS_PER_HOUR, HOUR, Refusal::Group)
+            .await
+            .map(drop)
+    }
+
+    /// Counts a reaction change by `user`, before it is made.
+    pub async fn reaction(&self, db: &Db, user: UserId) -> AppResult<()> {
+        let key = format!("reaction:{}", user.0);
+        self.count(db, key, REACTIONS_PER_MINUTE, MINUTE, Refusal::Reaction)
             .await
             .map(drop)
     }

@@ -4,6 +4,7 @@
 pub mod admin;
 mod attempts;
 mod batch;
+mod changes;
 pub mod notify;
 mod postgres;
 mod presence;
@@ -12,12 +13,15 @@ mod uploads;
 
 use crate::config::DatabaseUrl;
 use async_trait::async_trait;
-use shared::{Conversation, ConversationId, Me, Message, ReadPosition, Timestamp, User, UserId};
+use shared::{
+    Conversation, ConversationId, Me, Message, MessageId, ReadPosition, Timestamp, User, UserId,
+};
 use std::sync::Arc;
 use uuid::Uuid;
 
 pub use admin::{AccountRow, Admin, Admission, InviteRow};
 pub use attempts::{Attempt, Attempts};
+pub use changes::{Change, Changes, Refusal};
 pub use postgres::PgStore;
 pub use presence::Presence;
 pub use sqlite::SqliteStore;
@@ -41,6 +45,9 @@ pub enum DbError {
     /// could be stored, and nothing was stored.
     #[error("upload gone")]
     UploadGone,
+    /// A change to a message that its rules refuse.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     /// The storage task is gone (the server is stopping).
     #[error("storage stopped")]
     Stopped,
@@ -113,6 +120,8 @@ pub struct NewMessage {
     pub client_id: Uuid,
     pub text: String,
     pub img: Option<String>,
+    /// Checked by the caller to be a message of the same conversation.
+    pub reply_to: Option<MessageId>,
 }
 
 /// Which page of a conversation's history to read. Results are always in ascending `seq`.
@@ -148,11 +157,12 @@ impl PoolUse {
     }
 }
 
-/// Everything the server stores; the attempt counters of the limiter are [`Attempts`], who is
+/// Everything the server stores; edits, deletions and reactions are [`Changes`], the attempt
+/// counters of the limiter are [`Attempts`], who is
 /// online where is [`Presence`], admission and admins are [`Admin`], who may see an upload and
 /// which are unused is [`Uploads`].
 #[async_trait]
-pub trait Store: Admin + Attempts + Presence + Uploads + Send + Sync + 'static {
+pub trait Store: Admin + Attempts + Changes + Presence + Uploads + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// The use of each connection pool the store keeps.
@@ -277,6 +287,9 @@ struct ConversationRow {
     title: Option<String>,
     last_seq: i64,
     read_seq: i64,
+    /// Deleted messages past `read_seq`: they are not unread.
+    deleted_unread: i64,
+    rev: i64,
     updated_at: Timestamp,
 }
 
@@ -305,8 +318,9 @@ fn assemble(
             title: row.title,
             members: members_of.remove(&row.id).unwrap_or_default(),
             last_message: last_of.remove(&row.id),
-            unread_count: (row.last_seq - row.read_seq).max(0),
+            unread_count: (row.last_seq - row.read_seq - row.deleted_unread).max(0),
             updated_at: row.updated_at,
+            rev: row.rev,
             read_positions: reads_of.remove(&row.id).unwrap_or_default(),
         })
         .collect()

@@ -24,6 +24,10 @@ pub trait Uploads: Send + Sync {
         uploaded_before: Timestamp,
         limit: i64,
     ) -> DbResult<Vec<String>>;
+    /// Deletes the row of the upload `name` if no message and no profile refers to it (a
+    /// deleted message's image); whether it did. Safe against a message being sent with it
+    /// meanwhile, as the sweep is; one in flight keeps it (the sweep may take it later).
+    async fn delete_upload_if_unused(&self, name: &str) -> DbResult<bool>;
 }
 
 /// The name of the upload a message's `img` URL points to (`None`: not one of ours).

@@ -48,10 +48,12 @@ pub enum Refusal {
     Upload,
     /// Too many groups made by one person in an hour.
     Group,
+    /// Too many reactions added or taken back by one person in a minute.
+    Reaction,
 }
 
 impl Refusal {
-    const ALL: [Refusal; 7] = [
+    const ALL: [Refusal; 8] = [
         Refusal::SignIn,
         Refusal::PasswordChange,
         Refusal::SignUp,
@@ -59,6 +61,7 @@ impl Refusal {
         Refusal::WsConnections,
         Refusal::Upload,
         Refusal::Group,
+        Refusal::Reaction,
     ];
 
     fn name(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Refusal {
             Refusal::WsConnections => "ws_connections",
             Refusal::Upload => "upload",
             Refusal::Group => "group",
+            Refusal::Reaction => "reaction",
         }
     }
 }

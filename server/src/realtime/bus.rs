@@ -6,7 +6,7 @@ use crate::db::notify::{PgBus, MAX_PAYLOAD};
 use crate::shutdown::Shutdown;
 use serde::{Deserialize, Serialize};
 use shared::ws::{CloseCode, ServerMsg};
-use shared::{ConversationId, UserId};
+use shared::{ConversationId, MessageId, UserId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -25,6 +25,11 @@ pub enum Event {
     Message {
         conversation_id: ConversationId,
         seq: i64,
+    },
+    /// Messages edited, deleted or reacted to (or whose quote changed), read back by id.
+    Changed {
+        conversation_id: ConversationId,
+        message_ids: Vec<MessageId>,
     },
     Conversation {
         conversation_id: ConversationId,

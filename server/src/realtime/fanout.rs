@@ -6,10 +6,13 @@ use super::bus::{Event, Outbox};
 use super::hub::{ConnId, Hub};
 use crate::db::Db;
 use shared::ws::{CloseCode, ServerMsg};
-use shared::{Conversation, ConversationId, Message, UserId};
+use shared::{Conversation, ConversationId, Message, MessageId, UserId};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
+
+/// Message ids per `Changed` event: well under the notification size limit.
+const CHANGED_PER_EVENT: usize = 50;
 
 pub struct Fanout {
     hub: Arc<Hub>,
@@ -75,6 +78,33 @@ impl Fanout {
         });
     }
 
+    /// Messages one change touched, for every member's connections; `skip` is the changer's
+    /// connection and the message its caller answers it with.
+    pub fn changed(
+        &self,
+        members: &[UserId],
+        conversation_id: ConversationId,
+        messages: &[Message],
+        skip: Option<(ConnId, MessageId)>,
+    ) {
+        for message in messages {
+            let skip = skip
+                .filter(|(_, id)| *id == message.id)
+                .map(|(conn, _)| conn);
+            let frame = ServerMsg::MessageChanged {
+                message: message.clone(),
+            };
+            self.hub.send(members, &frame, skip);
+        }
+        // In groups small enough for one notification each.
+        for ids in messages.chunks(CHANGED_PER_EVENT) {
+            self.publish(Event::Changed {
+                conversation_id,
+                message_ids: ids.iter().map(|m| m.id).collect(),
+            });
+        }
+    }
+
     /// A new or changed conversation, announced to each member with their own view of it.
     pub async fn conversation(&self, conversation: &Conversation) {
         let members: Vec<UserId> = conversation.members.iter().map(|m| m.id).collect();
@@ -127,6 +157,21 @@ impl Fanout {
                 if let Ok(Some(message)) = self.db.message_at(conversation_id, seq).await {
                     self.hub
                         .send(&members, &ServerMsg::Message { message }, None);
+                }
+            }
+            Event::Changed {
+                conversation_id,
+                message_ids,
+            } => {
+                let members = match self.db.member_ids(conversation_id).await {
+                    Ok(members) if members.iter().any(|m| self.hub.is_online(*m)) => members,
+                    _ => return,
+                };
+                if let Ok(messages) = self.db.messages_by_ids(conversation_id, &message_ids).await {
+                    for message in messages {
+                        self.hub
+                            .send(&members, &ServerMsg::MessageChanged { message }, None);
+                    }
                 }
             }
             Event::Conversation { conversation_id } => {

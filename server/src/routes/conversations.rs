@@ -63,6 +63,8 @@ async fn one(
 struct HistoryQuery {
     before: Option<i64>,
     after: Option<i64>,
+    /// Catch-up on changes: new or changed messages past this rev, ascending rev.
+    changed_after: Option<i64>,
     limit: Option<i64>,
 }
 
@@ -73,8 +75,23 @@ async fn history(
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> AppResult<Json<MessagePage>> {
     let id = conversation_id(path)?;
-    let Query(q) = query
-        .map_err(|_| AppError::field("limit", "before, after and limit are whole numbers."))?;
+    let Query(q) = query.map_err(|_| {
+        AppError::field(
+            "limit",
+            "before, after, changed_after and limit are whole numbers.",
+        )
+    })?;
+    if let Some(rev) = q.changed_after {
+        if q.before.is_some() || q.after.is_some() {
+            return Err(AppError::field(
+                "changed_after",
+                "changed_after goes without before and after.",
+            ));
+        }
+        let (messages, has_more) =
+            crate::changes::changed_after(&state, &me, id, rev, q.limit).await?;
+        return Ok(Json(MessagePage { messages, has_more }));
+    }
     let (messages, has_more) =
         messaging::history(&state, &me, id, q.before, q.after, q.limit).await?;
     Ok(Json(MessagePage { messages, has_more }))
@@ -92,6 +109,7 @@ async fn send(
         client_id: req.client_id,
         text: req.text,
         img: req.img,
+        reply_to: req.reply_to,
     };
     let (message, created) = messaging::send(&state, &me, out, None).await?;
     let status = if created == Created::New {

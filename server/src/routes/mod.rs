@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod changes;
 mod conversations;
 mod health;
 mod me;
@@ -17,6 +18,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(admin::router(state))
         .merge(auth::router())
         .merge(conversations::router())
+        .merge(changes::router())
         .merge(me::router())
         .merge(users::router())
         .merge(uploads::router())

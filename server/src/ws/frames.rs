@@ -1,6 +1,7 @@
 //! What each client frame does for one connection, and the error frames the server makes.
 
 use crate::auth::AuthUser;
+use crate::changes;
 use crate::error::AppError;
 use crate::messaging::{self, Outgoing};
 use crate::realtime::ConnId;
@@ -52,18 +53,81 @@ impl Client {
                 conversation_id,
                 text,
                 img,
+                reply_to,
             } => {
                 let out = Outgoing {
                     conversation_id,
                     client_id,
                     text,
                     img,
+                    reply_to,
                 };
                 match messaging::send(state, me, out, Some(self.conn)).await {
                     Ok((message, _)) => Step::Reply(ServerMsg::Ack { client_id, message }),
                     Err(e) => Step::Reply(from_error(&e, Some(client_id))),
                 }
             }
+            ClientMsg::Edit {
+                client_id,
+                conversation_id,
+                message_id,
+                text,
+            } => acked(
+                client_id,
+                changes::edit(
+                    state,
+                    me,
+                    conversation_id,
+                    message_id,
+                    &text,
+                    Some(self.conn),
+                )
+                .await,
+            ),
+            ClientMsg::Delete {
+                client_id,
+                conversation_id,
+                message_id,
+            } => acked(
+                client_id,
+                changes::delete(state, me, conversation_id, message_id, Some(self.conn)).await,
+            ),
+            ClientMsg::React {
+                client_id,
+                conversation_id,
+                message_id,
+                emoji,
+            } => acked(
+                client_id,
+                changes::react(
+                    state,
+                    me,
+                    conversation_id,
+                    message_id,
+                    &emoji,
+                    true,
+                    Some(self.conn),
+                )
+                .await,
+            ),
+            ClientMsg::Unreact {
+                client_id,
+                conversation_id,
+                message_id,
+                emoji,
+            } => acked(
+                client_id,
+                changes::react(
+                    state,
+                    me,
+                    conversation_id,
+                    message_id,
+                    &emoji,
+                    false,
+                    Some(self.conn),
+                )
+                .await,
+            ),
             ClientMsg::Read {
                 conversation_id,
                 seq,
@@ -91,6 +155,15 @@ impl Client {
             }
         }
     }
+}
+
+/// A change frame's answer: `ack` with the message as it is now, or the error, both carrying
+/// the frame's `client_id` (as for `send`).
+fn acked(client_id: Uuid, result: Result<shared::Message, AppError>) -> Step {
+    Step::Reply(match result {
+        Ok(message) => ServerMsg::Ack { client_id, message },
+        Err(e) => from_error(&e, Some(client_id)),
+    })
 }
 
 pub fn error(code: &str, message: &str, client_id: Option<Uuid>) -> ServerMsg {

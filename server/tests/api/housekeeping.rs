@@ -107,6 +107,7 @@ fn with_image(
         client_id: Uuid::new_v4(),
         text: String::new(),
         img: Some(format!("/uploads/{name}")),
+        reply_to: None,
     }
 }
 

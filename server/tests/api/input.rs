@@ -180,6 +180,7 @@ async fn a_websocket_send_with_a_nul_byte_gets_an_error_frame(app: TestApp) {
             conversation_id: id,
             text,
             img,
+            reply_to: None,
         })
         .await;
         match ws.next_event().await {

@@ -180,6 +180,7 @@ async fn counts_what_happened(app: TestApp) {
         conversation_id,
         text: Some(text.into()),
         img: None,
+        reply_to: None,
     };
     let first = uuid::Uuid::new_v4();
     for (client_id, text) in [

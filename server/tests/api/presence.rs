@@ -43,6 +43,7 @@ async fn write(f: &Fixture, conversation: ConversationId, sender: UserId) {
         client_id: Uuid::new_v4(),
         text: "hi".into(),
         img: None,
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -155,6 +156,7 @@ async fn events_published_while_the_bus_is_down_are_not_silently_missed() {
         conversation_id: ConversationId(conversation.parse().unwrap()),
         text: Some("while the bus is down".into()),
         img: None,
+        reply_to: None,
     };
     ana_ws.send(&send).await;
     let mut tries = 1;

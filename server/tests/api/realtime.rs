@@ -22,6 +22,7 @@ fn send(conversation: &str, text: &str) -> (Uuid, ClientMsg) {
         conversation_id: cid(conversation),
         text: Some(text.into()),
         img: None,
+        reply_to: None,
     };
     (client_id, msg)
 }

@@ -48,6 +48,7 @@ fn text(conversation_id: ConversationId, sender_id: UserId, text: &str) -> NewMe
         client_id: Uuid::new_v4(),
         text: text.into(),
         img: None,
+        reply_to: None,
     }
 }
 

@@ -76,6 +76,24 @@ impl WsClient {
         }
     }
 
+    /// The next frame that is not presence, or `None` when none comes within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<ServerMsg> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return None,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    match serde_json::from_str(&text).expect("a ServerMsg") {
+                        ServerMsg::Presence { .. } => continue,
+                        msg => return Some(msg),
+                    }
+                }
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(other) => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
     /// The next frame that is not presence.
     pub async fn next_event(&mut self) -> ServerMsg {
         loop {

@@ -17,11 +17,20 @@ pub struct PgStore {
     messages: Batcher<NewMessage, (Message, Created)>,
 }
 
+/// A message's own columns (the quote and the reactions are read apart).
 const MESSAGE_COLUMNS: &str =
-    "id, conversation_id, seq, sender_id, client_id, text, img, created_at";
+    "id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id";
+
+/// Messages (`m`) with the message each quotes; `WHERE` and the rest follow.
+const SELECT_MESSAGES: &str = "
+    SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at,
+           m.rev, m.edited_at, m.deleted, m.reply_to_id,
+           q.seq AS quote_seq, q.sender_id AS quote_sender, q.text AS quote_text
+      FROM messages m LEFT JOIN messages q ON q.id = m.reply_to_id";
 
 mod admin;
 mod attempts;
+mod changes;
 mod load;
 mod presence;
 mod rows;
@@ -332,9 +341,9 @@ impl Store for PgStore {
     ) -> DbResult<(Vec<Message>, bool)> {
         let forward = q.after.is_some();
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
-             WHERE conversation_id = $1 AND seq > $2 AND seq < $3
-             ORDER BY seq {} LIMIT $4",
+            "{SELECT_MESSAGES}
+             WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3
+             ORDER BY m.seq {} LIMIT $4",
             if forward { "ASC" } else { "DESC" }
         );
         let rows = sqlx::query(&sql)
@@ -350,18 +359,21 @@ impl Store for PgStore {
         if !forward {
             page.reverse();
         }
+        self.with_reactions(&mut page).await?;
         Ok((page, has_more))
     }
 
     async fn message_at(&self, id: ConversationId, seq: i64) -> DbResult<Option<Message>> {
         let row = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2"
+            "{SELECT_MESSAGES} WHERE m.conversation_id = $1 AND m.seq = $2"
         ))
         .bind(id.0)
         .bind(seq)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(message).transpose()
+        let mut found: Vec<Message> = row.as_ref().map(message).transpose()?.into_iter().collect();
+        self.with_reactions(&mut found).await?;
+        Ok(found.pop())
     }
 
     async fn mark_read(&self, id: ConversationId, user: UserId, seq: i64) -> DbResult<i64> {

@@ -41,5 +41,20 @@ pub(super) fn message(row: &PgRow) -> DbResult<Message> {
         text: row.try_get("text")?,
         img: row.try_get("img")?,
         created_at: timestamp(row, "created_at")?,
+        rev: row.try_get("rev")?,
+        edited_at: row
+            .try_get::<Option<DateTime<Utc>>, _>("edited_at")?
+            .map(|at| Timestamp(at.timestamp_millis())),
+        deleted: row.try_get("deleted")?,
+        // The quote's columns are there when the query joined the quoted message.
+        reply_to: super::super::changes::reply_to(
+            row.try_get::<Option<Uuid>, _>("reply_to_id")?
+                .map(shared::MessageId),
+            row.try_get("quote_seq").ok().flatten(),
+            row.try_get("quote_sender").ok().flatten(),
+            row.try_get("quote_text").ok().flatten(),
+        ),
+        reactions: Vec::new(),
+        file: None,
     })
 }

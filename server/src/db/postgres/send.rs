@@ -29,13 +29,14 @@ pub async fn insert_messages(pool: PgPool, batch: Vec<NewMessage>) -> Vec<Sent> 
 
 /// Stores a whole batch in one round trip: keeps members' messages with unused client_ids
 /// (the first of any repeats) whose images' uploads still exist, raises each conversation's seq
-/// by how many it gets, numbers them in arrival order, inserts them and marks them read by
+/// and its change number (`rev`) by how many it gets, numbers them in arrival order, inserts them
+/// and marks them read by
 /// their senders. The uploads are locked (`KEY SHARE`) until the commit, so the sweep of unused
 /// uploads cannot delete one that a message in flight refers to (`uploads.rs`).
 const SEND_ALL: &str = "
     WITH input AS (
-        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[])
-            WITH ORDINALITY AS t (id, conversation_id, sender_id, client_id, text, img, upload, ord)
+        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[])
+            WITH ORDINALITY AS t (id, conversation_id, sender_id, client_id, text, img, upload, reply_to_id, ord)
     ), attachable AS (
         SELECT name, owner_id FROM uploads
          WHERE name IN (SELECT upload FROM input WHERE upload IS NOT NULL)
@@ -52,17 +53,18 @@ const SEND_ALL: &str = "
     ), counted AS (
         SELECT conversation_id, count(*) AS n FROM fresh GROUP BY conversation_id
     ), bump AS (
-        UPDATE conversations c SET last_seq = c.last_seq + counted.n, updated_at = now()
+        UPDATE conversations c SET last_seq = c.last_seq + counted.n, rev = c.rev + counted.n, updated_at = now()
           FROM counted WHERE c.id = counted.conversation_id
-        RETURNING c.id, c.last_seq - counted.n AS base
+        RETURNING c.id, c.last_seq - counted.n AS base, c.rev - counted.n AS rev_base
     ), numbered AS (
-        SELECT f.*, b.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS seq
+        SELECT f.*, b.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS seq,
+               b.rev_base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS rev
           FROM fresh f JOIN bump b ON b.id = f.conversation_id
     ), inserted AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at)
-        SELECT id, conversation_id, seq, sender_id, client_id, text, img, now() FROM numbered
+        INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id)
+        SELECT id, conversation_id, seq, sender_id, client_id, text, img, now(), rev, reply_to_id FROM numbered
         ON CONFLICT (sender_id, client_id) DO NOTHING
-        RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at
+        RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id
     ), seen AS (
         UPDATE user_conversations u SET read_seq = s.seq
           FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM inserted GROUP BY 1, 2) s
@@ -81,6 +83,12 @@ async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> 
         .bind(batch.iter().map(|m| m.text.clone()).collect::<Vec<_>>())
         .bind(batch.iter().map(|m| m.img.clone()).collect::<Vec<_>>())
         .bind(batch.iter().map(upload_of).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|m| m.reply_to.map(|r| r.0))
+                .collect::<Vec<_>>(),
+        )
         .fetch_all(&mut *tx)
         .await?;
     if let Some(first) = rows.first() {
@@ -162,18 +170,19 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
         return Err(DbError::UploadGone);
     }
     // Only a member's row matches, so a stranger's send changes nothing.
-    let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
+    let numbers: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq + 1, rev = rev + 1, updated_at = now()
              WHERE id = $1 AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = $1 AND user_id = $2)
-             RETURNING last_seq",
+             RETURNING last_seq, rev",
         )
         .bind(new.conversation_id.0)
         .bind(new.sender_id.0)
         .fetch_optional(&mut *tx)
         .await?;
-    let seq = seq.ok_or(DbError::NotFound)?;
+    let (seq, rev) = numbers.ok_or(DbError::NotFound)?;
     let row = sqlx::query(&format!(
-        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9)
              ON CONFLICT (sender_id, client_id) DO NOTHING
              RETURNING {MESSAGE_COLUMNS}"
     ))
@@ -184,6 +193,8 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
     .bind(new.client_id)
     .bind(&new.text)
     .bind(&new.img)
+    .bind(rev)
+    .bind(new.reply_to.map(|r| r.0))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {

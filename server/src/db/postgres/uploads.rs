@@ -49,4 +49,31 @@ impl Uploads for PgStore {
         tx.commit().await?;
         Ok(deleted)
     }
+
+    async fn delete_upload_if_unused(&self, name: &str) -> DbResult<bool> {
+        // As the sweep: lock first (a send in flight holds it: skip), then delete with a new
+        // snapshot that sees every message committed before the lock.
+        let mut tx = self.pool.begin().await?;
+        let locked: Option<String> = sqlx::query_scalar(concat!(
+            "SELECT u.name FROM uploads u WHERE u.name = $1 AND ",
+            unreferenced!(),
+            " FOR UPDATE SKIP LOCKED"
+        ))
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if locked.is_none() {
+            return Ok(false);
+        }
+        let deleted = sqlx::query(concat!(
+            "DELETE FROM uploads u WHERE u.name = $1 AND ",
+            unreferenced!()
+        ))
+        .bind(name)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(deleted == 1)
+    }
 }

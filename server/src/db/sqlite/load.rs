@@ -71,18 +71,22 @@ impl SqliteStore {
         viewer: UserId,
         only: Option<ConversationId>,
     ) -> DbResult<Vec<Message>> {
-        let rows = sqlx::query(
-            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at
-             FROM user_conversations mine
-             JOIN conversations c ON c.id = mine.conversation_id
-             JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)",
-        )
+        // The newest message that is not deleted: the list shows what can still be read.
+        let rows = sqlx::query(&format!(
+            "{SELECT_MESSAGES}
+             JOIN user_conversations mine ON mine.conversation_id = m.conversation_id
+             WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)
+               AND m.id = (SELECT x.id FROM messages x
+                            WHERE x.conversation_id = mine.conversation_id AND NOT x.deleted
+                            ORDER BY x.seq DESC LIMIT 1)"
+        ))
         .bind(viewer.0)
         .bind(only.map(|c| c.to_string()))
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(message).collect()
+        let mut last = rows.iter().map(message).collect::<DbResult<Vec<_>>>()?;
+        self.with_reactions(&mut last).await?;
+        Ok(last)
     }
 
     async fn conversation_rows(
@@ -91,7 +95,9 @@ impl SqliteStore {
         only: Option<ConversationId>,
     ) -> DbResult<Vec<ConversationRow>> {
         let rows = sqlx::query(
-            "SELECT c.id, c.kind, c.title, c.last_seq, c.updated_at, mine.read_seq
+            "SELECT c.id, c.kind, c.title, c.last_seq, c.rev, c.updated_at, mine.read_seq,
+                    (SELECT count(*) FROM messages d
+                      WHERE d.conversation_id = c.id AND d.deleted = 1 AND d.seq > mine.read_seq) AS deleted_unread
              FROM user_conversations mine
              JOIN conversations c ON c.id = mine.conversation_id
              WHERE mine.user_id = ?1 AND (?2 IS NULL OR mine.conversation_id = ?2)
@@ -109,6 +115,8 @@ impl SqliteStore {
                     title: r.try_get("title")?,
                     last_seq: r.try_get("last_seq")?,
                     read_seq: r.try_get("read_seq")?,
+                    deleted_unread: r.try_get("deleted_unread")?,
+                    rev: r.try_get("rev")?,
                     updated_at: Timestamp(r.try_get("updated_at")?),
                 })
             })

@@ -57,21 +57,21 @@ async fn insert_all(write: &SqlitePool, batch: &[NewMessage]) -> DbResult<Vec<Se
 /// running the statements.
 const CHUNK: usize = 16;
 
-/// For one message: bump the conversation's seq (only for a member, only for a client_id not
+/// For one message: bump the conversation's seq and change number (only for a member, only for a client_id not
 /// used yet, and only while the sender's upload its image names still exists: the sweep of
 /// unused uploads runs on this same connection, so it comes wholly before or after), insert the
 /// message with it, and mark it read by its sender. `changes()` tells each statement whether
 /// the one before it took effect. Parameters are positional (`store` binds them in order):
 /// sqlx binds numbered ones wrongly when one query has many statements.
 const SEND: &str = "
-    UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?
+    UPDATE conversations SET last_seq = last_seq + 1, rev = rev + 1, updated_at = ?
      WHERE id = ?
        AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ? AND user_id = ?)
        AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ? AND client_id = ?)
        AND (? IS NULL OR EXISTS (SELECT 1 FROM uploads WHERE name = ? AND owner_id = ?));
-    INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at)
-     SELECT ?, ?, last_seq, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND changes() = 1
-     RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at;
+    INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id)
+     SELECT ?, ?, last_seq, ?, ?, ?, ?, ?, rev, ? FROM conversations WHERE id = ? AND changes() = 1
+     RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id;
     UPDATE user_conversations SET read_seq = (SELECT last_seq FROM conversations WHERE id = ?)
      WHERE conversation_id = ? AND user_id = ? AND changes() = 1;";
 
@@ -108,6 +108,7 @@ async fn store(
             .bind(&new.text)
             .bind(&new.img)
             .bind(at)
+            .bind(new.reply_to.map(|r| r.to_string()))
             .bind(conversation.clone())
             .bind(conversation.clone())
             .bind(conversation)

@@ -34,4 +34,18 @@ impl Uploads for SqliteStore {
         .await?;
         Ok(names)
     }
+
+    async fn delete_upload_if_unused(&self, name: &str) -> DbResult<bool> {
+        let deleted = sqlx::query(concat!(
+            "DELETE FROM uploads WHERE name IN (
+                SELECT u.name FROM uploads u WHERE u.name = $1 AND ",
+            unreferenced!(),
+            ")"
+        ))
+        .bind(name)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(deleted == 1)
+    }
 }

@@ -1,0 +1,313 @@
+//! Edits, deletions and reactions (PostgreSQL). Each change first locks its conversation's row,
+//! the lock sending takes too: changes in one conversation take their revs and commit one at a
+//! time, so a reader of `changed_after` never sees a higher rev before a lower one commits.
+
+use super::super::changes::{attach_reactions, Change, Changes, ReactionRow, Refusal};
+use super::super::uploads::upload_name;
+use super::*;
+use shared::{MessageId, REACTIONS_MAX};
+use sqlx::{Postgres, Transaction};
+
+type Tx<'a> = Transaction<'a, Postgres>;
+
+/// The message a change is about, as it is under its conversation's lock.
+struct Target {
+    sender: UserId,
+    deleted: bool,
+    img: Option<String>,
+}
+
+/// Locks the conversation (when `user` is a member) and reads `message` of it.
+async fn lock(
+    tx: &mut Tx<'_>,
+    conversation: ConversationId,
+    message: MessageId,
+    user: UserId,
+) -> DbResult<Target> {
+    let member: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM conversations WHERE id = $1
+            AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = $1 AND user_id = $2)
+         FOR NO KEY UPDATE",
+    )
+    .bind(conversation.0)
+    .bind(user.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    member.ok_or(DbError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT sender_id, deleted, img FROM messages WHERE id = $1 AND conversation_id = $2",
+    )
+    .bind(message.0)
+    .bind(conversation.0)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(DbError::NotFound)?;
+    Ok(Target {
+        sender: UserId(row.try_get("sender_id")?),
+        deleted: row.try_get("deleted")?,
+        img: row.try_get("img")?,
+    })
+}
+
+/// `message` and the replies quoting it, which change with it (oldest reply first).
+async fn with_replies(tx: &mut Tx<'_>, message: MessageId) -> DbResult<Vec<Uuid>> {
+    let replies: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM messages WHERE reply_to_id = $1 ORDER BY seq")
+            .bind(message.0)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(std::iter::once(message.0).chain(replies).collect())
+}
+
+/// Gives `ids` the conversation's next revs, in order.
+async fn renumber(tx: &mut Tx<'_>, conversation: ConversationId, ids: &[Uuid]) -> DbResult<()> {
+    let first: i64 = sqlx::query_scalar(
+        "UPDATE conversations SET rev = rev + $2 WHERE id = $1 RETURNING rev - $2 + 1",
+    )
+    .bind(conversation.0)
+    .bind(ids.len() as i64)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE messages m SET rev = $2 + t.ord - 1
+           FROM UNNEST($1::uuid[]) WITH ORDINALITY AS t (id, ord) WHERE m.id = t.id",
+    )
+    .bind(ids)
+    .bind(first)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn changed(ids: Vec<Uuid>) -> Change {
+    Change {
+        changed: ids.into_iter().map(MessageId).collect(),
+        dropped: Vec::new(),
+    }
+}
+
+#[async_trait]
+impl Changes for PgStore {
+    async fn edit_message(
+        &self,
+        conversation: ConversationId,
+        message: MessageId,
+        editor: UserId,
+        text: &str,
+    ) -> DbResult<Change> {
+        let mut tx = self.pool.begin().await?;
+        let target = lock(&mut tx, conversation, message, editor).await?;
+        if target.sender != editor {
+            return Err(DbError::Refused(Refusal::NotSender));
+        }
+        if target.deleted {
+            return Err(DbError::Refused(Refusal::Deleted));
+        }
+        if shared::validate::is_blank(text) && target.img.is_none() {
+            return Err(DbError::Refused(Refusal::Blank));
+        }
+        // Overwritten in place: the old text is kept nowhere.
+        sqlx::query("UPDATE messages SET text = $2, edited_at = now() WHERE id = $1")
+            .bind(message.0)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?;
+        let ids = with_replies(&mut tx, message).await?;
+        renumber(&mut tx, conversation, &ids).await?;
+        tx.commit().await?;
+        Ok(changed(ids))
+    }
+
+    async fn delete_message(
+        &self,
+        conversation: ConversationId,
+        message: MessageId,
+        by: UserId,
+    ) -> DbResult<Change> {
+        let mut tx = self.pool.begin().await?;
+        let target = lock(&mut tx, conversation, message, by).await?;
+        if target.sender != by {
+            return Err(DbError::Refused(Refusal::NotSender));
+        }
+        if target.deleted {
+            return Ok(Change::default());
+        }
+        sqlx::query(
+            "UPDATE messages SET text = '', img = NULL, deleted = true, reply_to_id = NULL
+             WHERE id = $1",
+        )
+        .bind(message.0)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM reactions WHERE message_id = $1")
+            .bind(message.0)
+            .execute(&mut *tx)
+            .await?;
+        let ids = with_replies(&mut tx, message).await?;
+        renumber(&mut tx, conversation, &ids).await?;
+        tx.commit().await?;
+        Ok(Change {
+            dropped: target
+                .img
+                .as_deref()
+                .and_then(upload_name)
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
+            ..changed(ids)
+        })
+    }
+
+    async fn react(
+        &self,
+        conversation: ConversationId,
+        message: MessageId,
+        user: UserId,
+        emoji: &str,
+        key: &str,
+    ) -> DbResult<Change> {
+        let mut tx = self.pool.begin().await?;
+        if lock(&mut tx, conversation, message, user).await?.deleted {
+            return Err(DbError::Refused(Refusal::Deleted));
+        }
+        let (others, mine, used): (i64, bool, bool) = sqlx::query_as(
+            "SELECT count(DISTINCT emoji_key) FILTER (WHERE emoji_key <> $3),
+                    coalesce(bool_or(user_id = $2 AND emoji_key = $3), false),
+                    coalesce(bool_or(emoji_key = $3), false)
+             FROM reactions WHERE message_id = $1",
+        )
+        .bind(message.0)
+        .bind(user.0)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if mine {
+            return Ok(Change::default());
+        }
+        if !used && others >= REACTIONS_MAX as i64 {
+            return Err(DbError::Refused(Refusal::TooManyEmoji));
+        }
+        sqlx::query(
+            "INSERT INTO reactions (message_id, user_id, emoji, emoji_key) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(message.0)
+        .bind(user.0)
+        .bind(emoji)
+        .bind(key)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| unique_violation(e, "reactions_one_per_person"))?;
+        renumber(&mut tx, conversation, &[message.0]).await?;
+        tx.commit().await?;
+        Ok(changed(vec![message.0]))
+    }
+
+    async fn unreact(
+        &self,
+        conversation: ConversationId,
+        message: MessageId,
+        user: UserId,
+        key: &str,
+    ) -> DbResult<Change> {
+        let mut tx = self.pool.begin().await?;
+        lock(&mut tx, conversation, message, user).await?;
+        let removed = sqlx::query(
+            "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji_key = $3",
+        )
+        .bind(message.0)
+        .bind(user.0)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if removed == 0 {
+            return Ok(Change::default());
+        }
+        renumber(&mut tx, conversation, &[message.0]).await?;
+        tx.commit().await?;
+        Ok(changed(vec![message.0]))
+    }
+
+    async fn messages_by_ids(
+        &self,
+        conversation: ConversationId,
+        ids: &[MessageId],
+    ) -> DbResult<Vec<Message>> {
+        let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+        let rows = sqlx::query(&format!(
+            "{SELECT_MESSAGES} WHERE m.conversation_id = $1 AND m.id = ANY($2) ORDER BY m.seq"
+        ))
+        .bind(conversation.0)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut messages = rows.iter().map(message).collect::<DbResult<Vec<_>>>()?;
+        self.with_reactions(&mut messages).await?;
+        Ok(messages)
+    }
+
+    async fn changed_after(
+        &self,
+        conversation: ConversationId,
+        after: i64,
+        limit: i64,
+    ) -> DbResult<(Vec<Message>, bool)> {
+        let rows = sqlx::query(&format!(
+            "{SELECT_MESSAGES} WHERE m.conversation_id = $1 AND m.rev > $2 ORDER BY m.rev LIMIT $3"
+        ))
+        .bind(conversation.0)
+        .bind(after)
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut page = rows.iter().map(message).collect::<DbResult<Vec<_>>>()?;
+        let has_more = page.len() as i64 > limit;
+        page.truncate(limit as usize);
+        self.with_reactions(&mut page).await?;
+        Ok((page, has_more))
+    }
+
+    async fn quotable(&self, conversation: ConversationId, message: MessageId) -> DbResult<()> {
+        let deleted: Option<bool> = sqlx::query_scalar(
+            "SELECT deleted FROM messages WHERE id = $1 AND conversation_id = $2",
+        )
+        .bind(message.0)
+        .bind(conversation.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        match deleted {
+            None => Err(DbError::NotFound),
+            Some(true) => Err(DbError::Refused(Refusal::Deleted)),
+            Some(false) => Ok(()),
+        }
+    }
+}
+
+impl PgStore {
+    /// Puts their reactions on `messages` (one query for all of them).
+    pub(super) async fn with_reactions(&self, messages: &mut [Message]) -> DbResult<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = messages.iter().map(|m| m.id.0).collect();
+        let rows = sqlx::query(
+            "SELECT message_id, emoji, emoji_key, user_id FROM reactions
+             WHERE message_id = ANY($1) ORDER BY id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ReactionRow {
+                message_id: MessageId(r.try_get("message_id")?),
+                emoji: r.try_get("emoji")?,
+                key: r.try_get("emoji_key")?,
+                user_id: UserId(r.try_get("user_id")?),
+            })
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+        attach_reactions(messages, rows);
+        Ok(())
+    }
+}

@@ -70,20 +70,18 @@ pub async fn react(
     on: bool,
     from: Option<ConnId>,
 ) -> AppResult<Message> {
-    let key =
-        shared::emoji::key(emoji).ok_or_else(|| AppError::field("emoji", "Use one emoji."))?;
-    // Strangers learn nothing, not even from the limit: membership is checked first.
+    // Strangers learn nothing, not even from the emoji or the limit.
     if !state.db.is_member(conversation, me.user.id).await? {
         return Err(AppError::NotFound);
     }
+    let key =
+        shared::emoji::key(emoji).ok_or_else(|| AppError::field("emoji", "Use one emoji."))?;
     state.auth.limits.reaction(&state.db, me.user.id).await?;
+    let (db, user) = (&state.db, me.user.id);
     let change = if on {
-        let db = &state.db;
-        db.react(conversation, message, me.user.id, emoji, &key)
-            .await?
+        db.react(conversation, message, user, emoji, &key).await?
     } else {
-        let db = &state.db;
-        db.unreact(conversation, message, me.user.id, &key).await?
+        db.unreact(conversation, message, user, &key).await?
     };
     announce(state, conversation, message, change, from).await
 }

@@ -160,7 +160,7 @@ pub async fn send(
     };
     let (mut message, created) = state.db.insert_message(new).await?;
     // The batch stores rows; a quote, or a repeat's later changes, are read back (rare).
-    if created == Created::Existing || message.reply_to.is_none() && out.reply_to.is_some() {
+    if created == Created::Existing || (message.reply_to.is_none() && out.reply_to.is_some()) {
         let ids = [message.id];
         let current = state.db.messages_by_ids(message.conversation_id, &ids);
         if let Some(current) = current.await?.pop() {

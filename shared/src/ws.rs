@@ -73,7 +73,8 @@ pub enum ClientMsg {
         text: Option<String>,
         #[serde(default)]
         img: Option<String>,
-        #[serde(default)]
+        /// Left out when null, so an older server (which refuses unknown fields) still reads it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<MessageId>,
     },
     /// Changes one's own message's text; acked like `send` (with the changed message), errors

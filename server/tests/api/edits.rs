@@ -19,6 +19,7 @@ both!(spawn_app =>
     changed_after_returns_every_change_in_rev_order,
     the_list_and_unread_counts_follow_deletions,
     reaction_changes_are_rate_limited,
+    server_functions_change_messages_like_the_api,
 );
 
 pub fn message_path(conversation: &str, message: &Value) -> String {
@@ -615,4 +616,61 @@ async fn reaction_changes_are_rate_limited(app: TestApp) {
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(error_of(refused).await.code, "rate_limited");
+}
+
+async fn server_function(app: &TestApp, token: &str, name: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.at(&format!("/api/fn/{name}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The page's server functions call the same services: same results, same refusals.
+async fn server_functions_change_messages_like_the_api(app: TestApp) {
+    let (_, ana) = person(&app, "Ana").await;
+    let (bob_id, bob) = person(&app, "Bob").await;
+    let c = start(&app, &ana, &[bob_id], None).await;
+    let m = say(&app, &ana, &c, "via functions").await;
+    let ids = json!({"id": c, "message_id": m["id"]});
+    let with = |extra: Value| {
+        let mut body = ids.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let edited = server_function(&app, &ana, "edit_message", with(json!({"text": "edited"}))).await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    let edited: Value = edited.json().await.unwrap();
+    assert_eq!(
+        (edited["text"].clone(), edited["rev"].clone()),
+        (json!("edited"), json!(2))
+    );
+    let refused = server_function(&app, &bob, "edit_message", with(json!({"text": "mine"}))).await;
+    assert_refused(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let react = server_function(&app, &bob, "react", with(json!({"emoji": "👍"}))).await;
+    assert!(react.status().is_success(), "{}", react.status());
+    let bad = server_function(&app, &bob, "react", with(json!({"emoji": "no"}))).await;
+    assert_refused(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let page: Value = server_function(&app, &bob, "changed_after", json!({"id": c, "rev": 2}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["messages"][0]["reactions"][0]["user_ids"],
+        json!([bob_id])
+    );
+    let unreact = server_function(&app, &bob, "unreact", with(json!({"emoji": "👍"}))).await;
+    assert!(unreact.status().is_success());
+    let deleted = server_function(&app, &ana, "delete_message", ids.clone()).await;
+    assert!(deleted.status().is_success());
+    let seen = history(&app, &bob, &c).await;
+    assert_eq!(
+        (seen[0]["deleted"].clone(), seen[0]["rev"].clone()),
+        (json!(true), json!(5))
+    );
 }

@@ -148,7 +148,15 @@ pub async fn send(
         check_image(state, me.user.id, url).await?;
     }
     if let Some(quoted) = out.reply_to {
-        check_reply(state, me, out.conversation_id, quoted).await?;
+        if let Err(refused) = check_reply(state, me, out.conversation_id, quoted).await {
+            // A retry whose quote was deleted meanwhile is still answered with the first.
+            return match state.db.sent_message(me.user.id, out.client_id).await? {
+                Some(first) if first.conversation_id == out.conversation_id => {
+                    Ok((first, Created::Existing))
+                }
+                _ => Err(refused),
+            };
+        }
     }
     let new = NewMessage {
         conversation_id: out.conversation_id,

@@ -6,6 +6,7 @@ use super::DbResult;
 use async_trait::async_trait;
 use shared::{ConversationId, Message, MessageId, Reaction, ReplyTo, UserId, REPLY_QUOTE_CHARS};
 use std::collections::HashMap;
+use uuid::Uuid;
 
 /// Why a change was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,8 @@ pub trait Changes: Send + Sync {
         after: i64,
         limit: i64,
     ) -> DbResult<(Vec<Message>, bool)>;
+    /// The message `sender` sent with `client_id`, if any (a retried send is answered with it).
+    async fn sent_message(&self, sender: UserId, client_id: Uuid) -> DbResult<Option<Message>>;
     /// Whether a reply may quote `message`: `NotFound` unless it is in `conversation`,
     /// `Refused(Deleted)` when it is deleted.
     async fn quotable(&self, conversation: ConversationId, message: MessageId) -> DbResult<()>;
@@ -117,13 +120,13 @@ pub(super) fn attach_reactions(messages: &mut [Message], rows: Vec<ReactionRow>)
 
 /// The quote a reply carries, from the quoted message's columns (all present or none).
 pub(super) fn reply_to(
-    id: Option<MessageId>,
+    id: MessageId,
     seq: Option<i64>,
     sender: Option<i64>,
     text: Option<String>,
 ) -> Option<ReplyTo> {
     Some(ReplyTo {
-        id: id?,
+        id,
         seq: seq?,
         sender_id: UserId(sender?),
         text: text?.chars().take(REPLY_QUOTE_CHARS).collect(),

@@ -356,6 +356,28 @@ async fn quotes_follow_edits_and_deletions(app: TestApp) {
     assert_eq!(changed[0]["reply_to"], Value::Null);
     assert_eq!(changed[1]["reply_to"]["text"], "");
     assert_eq!(changed[1]["rev"], 6);
+
+    // The reply's send retried after the quote was deleted: acked with the first, not refused.
+    let retried = post(
+        &app,
+        &bob,
+        &format!("/api/conversations/{c}/messages"),
+        json!({"client_id": answer["client_id"], "text": "indeed", "reply_to": quoted["id"]}),
+    )
+    .await;
+    assert_eq!(retried.status(), StatusCode::OK);
+    let retried: Value = retried.json().await.unwrap();
+    assert_eq!(
+        (retried["id"].clone(), retried["rev"].clone()),
+        (answer["id"].clone(), json!(6))
+    );
+    // A new reply to it is refused.
+    assert_refused(
+        reply(&app, &bob, &c, &quoted).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
 }
 
 async fn reactions_are_one_emoji_each_and_idempotent(app: TestApp) {

@@ -46,14 +46,16 @@ pub(super) fn message(row: &PgRow) -> DbResult<Message> {
             .try_get::<Option<DateTime<Utc>>, _>("edited_at")?
             .map(|at| Timestamp(at.timestamp_millis())),
         deleted: row.try_get("deleted")?,
-        // The quote's columns are there when the query joined the quoted message.
-        reply_to: super::super::changes::reply_to(
-            row.try_get::<Option<Uuid>, _>("reply_to_id")?
-                .map(shared::MessageId),
-            row.try_get("quote_seq").ok().flatten(),
-            row.try_get("quote_sender").ok().flatten(),
-            row.try_get("quote_text").ok().flatten(),
-        ),
+        // Only a reply looks for the quote's columns (there when the query joined them).
+        reply_to: match row.try_get::<Option<Uuid>, _>("reply_to_id")? {
+            Some(id) => super::super::changes::reply_to(
+                shared::MessageId(id),
+                row.try_get("quote_seq").ok().flatten(),
+                row.try_get("quote_sender").ok().flatten(),
+                row.try_get("quote_text").ok().flatten(),
+            ),
+            None => None,
+        },
         reactions: Vec::new(),
         file: None,
     })

@@ -267,6 +267,19 @@ impl Changes for SqliteStore {
         Ok((page, has_more))
     }
 
+    async fn sent_message(&self, sender: UserId, client_id: Uuid) -> DbResult<Option<Message>> {
+        let row = sqlx::query(&format!(
+            "{SELECT_MESSAGES} WHERE m.sender_id = ?1 AND m.client_id = ?2"
+        ))
+        .bind(sender.0)
+        .bind(client_id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let mut found: Vec<Message> = row.as_ref().map(message).transpose()?.into_iter().collect();
+        self.with_reactions(&mut found).await?;
+        Ok(found.pop())
+    }
+
     async fn quotable(&self, conversation: ConversationId, message: MessageId) -> DbResult<()> {
         let deleted: Option<bool> = sqlx::query_scalar(
             "SELECT deleted FROM messages WHERE id = ?1 AND conversation_id = ?2",

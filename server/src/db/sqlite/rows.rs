@@ -44,16 +44,16 @@ pub(super) fn message(row: &SqliteRow) -> DbResult<Message> {
         rev: row.try_get("rev")?,
         edited_at: row.try_get::<Option<i64>, _>("edited_at")?.map(Timestamp),
         deleted: row.try_get("deleted")?,
-        // The quote's columns are there when the query joined the quoted message.
-        reply_to: super::super::changes::reply_to(
-            match row.try_get::<Option<String>, _>("reply_to_id")? {
-                Some(_) => Some(shared::MessageId(uuid(row, "reply_to_id")?)),
-                None => None,
-            },
-            row.try_get("quote_seq").ok().flatten(),
-            row.try_get("quote_sender").ok().flatten(),
-            row.try_get("quote_text").ok().flatten(),
-        ),
+        // Only a reply looks for the quote's columns (there when the query joined them).
+        reply_to: match row.try_get::<Option<String>, _>("reply_to_id")? {
+            Some(_) => super::super::changes::reply_to(
+                shared::MessageId(uuid(row, "reply_to_id")?),
+                row.try_get("quote_seq").ok().flatten(),
+                row.try_get("quote_sender").ok().flatten(),
+                row.try_get("quote_text").ok().flatten(),
+            ),
+            None => None,
+        },
         reactions: Vec::new(),
         file: None,
     })

@@ -5,6 +5,7 @@ pub mod api;
 #[cfg(feature = "emoji")]
 pub mod emoji;
 pub mod ids;
+pub mod json;
 pub mod seed;
 pub mod time;
 pub mod validate;

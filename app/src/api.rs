@@ -2,7 +2,7 @@
 //! run on the server and reach its services through the `Backend` in context.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::{Json, JsonEncoding, Post};
+use leptos::server_fn::codec::{Json, Post};
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
 use serde::de::DeserializeOwned;
@@ -50,7 +50,7 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl FromServerFnError for ApiError {
-    type Encoder = JsonEncoding;
+    type Encoder = AnswerEncoding;
 
     /// The framework's own failures. Their text (a parser's message, say) is never shown: it
     /// means nothing to a person, and it would echo whatever a request held.
@@ -103,6 +103,36 @@ pub fn error_status(status: http::StatusCode, retry_after_secs: Option<u64>) {
     }
 }
 
+/// How answers and errors come back: JSON, written by serde_json and read in the browser by
+/// `shared::json`, whose refusals carry no message, so the WASM holds no error-formatting code.
+pub type Answer = Post<AnswerEncoding>;
+
+pub struct AnswerEncoding;
+
+impl ContentType for AnswerEncoding {
+    const CONTENT_TYPE: &'static str = "application/json";
+}
+
+impl FormatType for AnswerEncoding {
+    const FORMAT_TYPE: Format = Format::Text;
+}
+
+impl<T: Serialize> Encodes<T> for AnswerEncoding {
+    type Error = serde_json::Error;
+
+    fn encode(value: &T) -> Result<Bytes, Self::Error> {
+        serde_json::to_vec(value).map(Bytes::from)
+    }
+}
+
+impl<T: DeserializeOwned> Decodes<T> for AnswerEncoding {
+    type Error = shared::json::Error;
+
+    fn decode(bytes: Bytes) -> Result<T, Self::Error> {
+        shared::json::from_slice(&bytes)
+    }
+}
+
 /// Arguments of the functions behind the sign-in, sign-up and sign-out forms. The hydrated page
 /// sends JSON, so the WASM carries no url-encoding code; the server also reads the url-encoded
 /// body that the same `<form method="post">` sends before the WASM has arrived (a JSON body is
@@ -146,13 +176,13 @@ impl<T: DeserializeOwned> Decodes<T> for FormOrJsonEncoding {
     }
 }
 
-#[server(prefix = "/api/fn", endpoint = "current_user", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "current_user", input = Json, output = Answer)]
 pub async fn current_user() -> Result<Option<Me>, ApiError> {
     let (backend, request) = ssr::request()?;
     Ok(backend.current_user(&request).await)
 }
 
-#[server(prefix = "/api/fn", endpoint = "login", input = FormOrJson)]
+#[server(prefix = "/api/fn", endpoint = "login", input = FormOrJson, output = Answer)]
 pub async fn login(email: String, password: String) -> Result<Me, ApiError> {
     let (backend, request) = ssr::request()?;
     let outcome = backend
@@ -161,7 +191,7 @@ pub async fn login(email: String, password: String) -> Result<Me, ApiError> {
     Ok(ssr::signed_in(outcome))
 }
 
-#[server(prefix = "/api/fn", endpoint = "register", input = FormOrJson)]
+#[server(prefix = "/api/fn", endpoint = "register", input = FormOrJson, output = Answer)]
 pub async fn register(
     display_name: String,
     email: String,
@@ -183,7 +213,7 @@ pub async fn register(
     Ok(ssr::signed_in(outcome))
 }
 
-#[server(prefix = "/api/fn", endpoint = "logout", input = FormOrJson)]
+#[server(prefix = "/api/fn", endpoint = "logout", input = FormOrJson, output = Answer)]
 pub async fn logout() -> Result<(), ApiError> {
     let (backend, request) = ssr::request()?;
     let clear_cookie = backend.logout(&request).await?;
@@ -192,13 +222,13 @@ pub async fn logout() -> Result<(), ApiError> {
     Ok(())
 }
 
-#[server(prefix = "/api/fn", endpoint = "conversations", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "conversations", input = Json, output = Answer)]
 pub async fn conversations() -> Result<Vec<Conversation>, ApiError> {
     let (backend, request) = ssr::request()?;
     backend.conversations(&request).await
 }
 
-#[server(prefix = "/api/fn", endpoint = "history", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "history", input = Json, output = Answer)]
 pub async fn history(
     id: ConversationId,
     before: Option<i64>,
@@ -218,7 +248,7 @@ pub struct UserMatches {
 /// How many matches the search shows.
 pub const SEARCH_SHOWN: usize = 20;
 
-#[server(prefix = "/api/fn", endpoint = "search_users", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "search_users", input = Json, output = Answer)]
 pub async fn search_users(query: String) -> Result<UserMatches, ApiError> {
     let (backend, request) = ssr::request()?;
     // One more than is shown tells whether there are more.
@@ -230,7 +260,7 @@ pub async fn search_users(query: String) -> Result<UserMatches, ApiError> {
     Ok(UserMatches { users, more })
 }
 
-#[server(prefix = "/api/fn", endpoint = "open_conversation", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "open_conversation", input = Json, output = Answer)]
 pub async fn open_conversation(
     member_ids: Vec<UserId>,
     title: Option<String>,
@@ -244,7 +274,7 @@ pub async fn open_conversation(
         .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "edit_message", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "edit_message", input = Json, output = Answer)]
 pub async fn edit_message(
     id: ConversationId,
     message_id: MessageId,
@@ -254,13 +284,13 @@ pub async fn edit_message(
     backend.edit_message(id, message_id, text, &request).await
 }
 
-#[server(prefix = "/api/fn", endpoint = "delete_message", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "delete_message", input = Json, output = Answer)]
 pub async fn delete_message(id: ConversationId, message_id: MessageId) -> Result<(), ApiError> {
     let (backend, request) = ssr::request()?;
     backend.delete_message(id, message_id, &request).await
 }
 
-#[server(prefix = "/api/fn", endpoint = "react", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "react", input = Json, output = Answer)]
 pub async fn react(
     id: ConversationId,
     message_id: MessageId,
@@ -270,7 +300,7 @@ pub async fn react(
     backend.react(id, message_id, emoji, true, &request).await
 }
 
-#[server(prefix = "/api/fn", endpoint = "unreact", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "unreact", input = Json, output = Answer)]
 pub async fn unreact(
     id: ConversationId,
     message_id: MessageId,
@@ -281,7 +311,7 @@ pub async fn unreact(
 }
 
 /// New or changed messages past `rev` (catch-up after a reconnect).
-#[server(prefix = "/api/fn", endpoint = "changed_after", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "changed_after", input = Json, output = Answer)]
 pub async fn changed_after(id: ConversationId, rev: i64) -> Result<MessagePage, ApiError> {
     let (backend, request) = ssr::request()?;
     backend.changed_after(id, rev, &request).await

@@ -1,6 +1,5 @@
-//! Resources whose server-rendered values the browser reads from bytes, as it reads
-//! server-function answers: serde_json then compiles one reader per type into the WASM instead
-//! of two (Leptos's default codec reads from `&str`, server functions from `&[u8]`).
+//! Resources whose server-rendered values the browser reads with `shared::json`, as it reads
+//! server-function answers: one reader per type in the WASM, and no error-formatting code.
 
 use leptos::prelude::*;
 use leptos::server::codee::{Decoder, Encoder};
@@ -20,11 +19,11 @@ impl<T: Serialize> Encoder<T> for JsonBytes {
 }
 
 impl<T: DeserializeOwned> Decoder<T> for JsonBytes {
-    type Error = serde_json::Error;
+    type Error = shared::json::Error;
     type Encoded = str;
 
     fn decode(text: &str) -> Result<T, Self::Error> {
-        serde_json::from_slice(text.as_bytes())
+        shared::json::from_slice(text.as_bytes())
     }
 }
 

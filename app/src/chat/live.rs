@@ -282,8 +282,8 @@ fn read_frame(text: &str) -> Option<Frame> {
     }
 
     fn parse<'a, T: Deserialize<'a>>(text: &'a str) -> Option<T> {
-        // From bytes, as server-function answers are read: one reader per type in the WASM.
-        serde_json::from_slice(text.as_bytes()).ok()
+        // As server-function answers are read: one reader per type in the WASM.
+        shared::json::from_slice(text.as_bytes()).ok()
     }
     let frame = match parse::<Tag>(text)?.kind {
         "ready" => return Some(Frame::Ready),

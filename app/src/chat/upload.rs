@@ -7,7 +7,7 @@ pub async fn upload_image(
     on_progress: impl Fn(f64) + 'static,
 ) -> Result<String, String> {
     let body = send_file("POST", "/api/uploads", file, "image", on_progress).await?;
-    serde_json::from_slice::<shared::UploadResponse>(body.as_bytes())
+    shared::json::from_slice::<shared::UploadResponse>(body.as_bytes())
         .map(|r| r.url)
         .map_err(|_| "The server's answer could not be read.".to_string())
 }
@@ -60,7 +60,7 @@ pub async fn send_file(
         200..=299 => Ok(body),
         0 => Err(format!("Could not reach the server to upload the {what}.")),
         _ => Err(
-            serde_json::from_slice::<shared::ErrorResponse>(body.as_bytes())
+            shared::json::from_slice::<shared::ErrorResponse>(body.as_bytes())
                 .map(|e| e.error.message)
                 .unwrap_or_else(|_| format!("The {what} could not be uploaded.")),
         ),

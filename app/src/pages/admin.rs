@@ -162,7 +162,7 @@ fn when(at: Timestamp) -> String {
     format!("{} UTC", text.get(..16).unwrap_or(&text).replace('T', " "))
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_create_invite", input = crate::api::FormOrJson)]
+#[server(prefix = "/api/fn", endpoint = "admin_create_invite", input = crate::api::FormOrJson, output = crate::api::Answer)]
 pub async fn create_invite(
     max_uses: Option<i64>,
     expires_in_hours: Option<i64>,
@@ -175,13 +175,13 @@ pub async fn create_invite(
     backend.admin_create_invite(body, &request).await
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_withdraw_invite", input = crate::api::FormOrJson)]
+#[server(prefix = "/api/fn", endpoint = "admin_withdraw_invite", input = crate::api::FormOrJson, output = crate::api::Answer)]
 pub async fn withdraw_invite(code: String) -> Result<(), ApiError> {
     let (backend, request) = request()?;
     backend.admin_withdraw_invite(code, &request).await
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_set_disabled", input = crate::api::FormOrJson)]
+#[server(prefix = "/api/fn", endpoint = "admin_set_disabled", input = crate::api::FormOrJson, output = crate::api::Answer)]
 pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), ApiError> {
     let (backend, request) = request()?;
     backend

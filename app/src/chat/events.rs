@@ -10,11 +10,14 @@ impl Chat {
     /// What a frame from the server changes.
     pub(super) fn apply(&self, frame: ServerMsg) {
         match frame {
-            // Changed messages are not shown yet; the frame reader does not produce them.
-            ServerMsg::Ready { .. } | ServerMsg::Pong | ServerMsg::MessageChanged { .. } => {}
-            ServerMsg::Ack { message, .. } | ServerMsg::Message { message } => {
-                self.receive(message)
+            ServerMsg::Ready { .. } | ServerMsg::Pong => {}
+            ServerMsg::MessageChanged { message } => self.apply_change(message),
+            ServerMsg::Ack { client_id, message } => {
+                if !self.change_answered(client_id, Ok(message.clone())) {
+                    self.receive(message)
+                }
             }
+            ServerMsg::Message { message } => self.receive(message),
             ServerMsg::Conversation { conversation } => self.upsert_conversation(conversation),
             ServerMsg::Presence { user_id, online } => self.online.update(|set| {
                 if online {
@@ -51,6 +54,11 @@ impl Chat {
                     });
                 }
             }
+            ServerMsg::Error {
+                client_id: Some(client_id),
+                ref code,
+                ref message,
+            } if self.change_answered(client_id, Err(super::changes::reason(code, message))) => {}
             ServerMsg::Error {
                 client_id: Some(client_id),
                 ..
@@ -101,6 +109,7 @@ impl Chat {
         self.conversations.update(|list| {
             if let Some(c) = list.iter_mut().find(|c| c.id == id) {
                 let newer = c.last_message.as_ref().is_none_or(|m| m.seq < message.seq);
+                c.rev = c.rev.max(message.rev);
                 if newer {
                     if !mine {
                         c.unread_count += 1;
@@ -125,21 +134,22 @@ impl Chat {
         if let Ok(list) = crate::api::conversations().await {
             self.set_conversations(list);
         }
+        // New messages and changes (edits, deletions, reactions) since the last one seen.
         let loaded: Vec<(ConversationId, i64)> = self.threads.with_untracked(|t| {
             t.iter()
-                .map(|(id, thread)| (*id, thread.last_seq()))
+                .map(|(id, thread)| (*id, thread.last_rev()))
                 .collect()
         });
         for (id, mut after) in loaded {
             loop {
-                let Ok(page) = crate::api::history(id, None, Some(after)).await else {
+                let Ok(page) = crate::api::changed_after(id, after).await else {
                     break;
                 };
-                after = page.messages.last().map_or(after, |m| m.seq);
+                after = page.messages.last().map_or(after, |m| m.rev);
                 self.threads.update(|t| {
                     let thread = t.entry(id).or_default();
                     for message in page.messages {
-                        thread.upsert(message);
+                        thread.apply(message);
                     }
                 });
                 if !page.has_more {
@@ -161,6 +171,7 @@ impl Chat {
         for (id, client_id) in unsent {
             self.retry(id, client_id);
         }
+        self.resend_changes();
         self.read_open();
     }
 }

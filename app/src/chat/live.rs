@@ -187,7 +187,8 @@ async fn connection(
             waiting = true;
             timer = TimeoutFuture::new(ANSWER_WITHIN_MS).fuse();
         }
-        let text = serde_json::to_string(&frame).expect("client frames serialise");
+        // Client frames always serialise; `expect` would bring a Debug formatter into the WASM.
+        let text = serde_json::to_string(&frame).unwrap_or_default();
         if write.send(Message::Text(text)).await.is_err() {
             return End::Closed { code: None, ready };
         }
@@ -278,6 +279,8 @@ fn read_frame(text: &str) -> Option<Frame> {
     struct Failure {
         code: String,
         #[serde(default)]
+        message: String,
+        #[serde(default)]
         client_id: Option<Uuid>,
     }
 
@@ -298,6 +301,9 @@ fn read_frame(text: &str) -> Option<Frame> {
                 message: ack.message,
             }
         }
+        "message_changed" => ServerMsg::MessageChanged {
+            message: parse::<Carries<Message>>(text)?.message,
+        },
         "conversation" => ServerMsg::Conversation {
             conversation: parse::<Carries<Conversation>>(text)?.message,
         },
@@ -324,7 +330,7 @@ fn read_frame(text: &str) -> Option<Frame> {
             let failure = parse::<Failure>(text)?;
             ServerMsg::Error {
                 code: failure.code,
-                message: String::new(),
+                message: failure.message,
                 client_id: failure.client_id,
             }
         }
@@ -362,14 +368,16 @@ mod tests {
 
     const MESSAGE: &str = r#"{"id":"6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","seq":3,"sender_id":7,"client_id":"9a1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","text":"hi","img":null,"created_at":"2026-11-24T01:02:03.456Z"}"#;
 
-    /// Whatever the derived `ServerMsg` reads, `read_frame` reads the same (less error texts).
+    /// Whatever the derived `ServerMsg` reads, `read_frame` reads the same.
     #[test]
     fn frames_read_as_the_shared_type_reads_them() {
         let conversation = format!(
             r#"{{"id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","kind":"direct","title":null,"members":[{{"id":7,"display_name":"Ana","photo_url":null}}],"last_message":{MESSAGE},"unread_count":1,"updated_at":"2026-11-24T01:02:03.456Z","read_positions":[{{"user_id":7,"seq":3}}]}}"#
         );
+        let changed = r#"{"id":"6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","seq":4,"sender_id":7,"client_id":"9a1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d11","text":"hello","img":null,"created_at":"2026-11-24T01:02:03.456Z","rev":9,"edited_at":"2026-11-24T01:05:00.000Z","deleted":false,"reply_to":{"id":"6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","seq":3,"sender_id":8,"text":"hi"},"reactions":[{"emoji":"\ud83d\udc4d","user_ids":[7,8]}],"file":null}"#;
         let frames = [
             format!(r#"{{"type":"message","message":{MESSAGE}}}"#),
+            format!(r#"{{"type":"message_changed","message":{changed}}}"#),
             format!(r#"{{"type":"ack","client_id":"9a1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10","message":{MESSAGE}}}"#),
             format!(r#"{{"type":"conversation","conversation":{conversation}}}"#),
             r#"{"type":"typing","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","user_id":7}"#.into(),
@@ -377,6 +385,7 @@ mod tests {
             r#"{"type":"presence","online":false,"user_id":8}"#.into(),
             r#"{"type":"read","conversation_id":"0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11","user_id":7,"seq":3}"#.into(),
             r#"{"type":"error","code":"not_found","message":"","client_id":null}"#.into(),
+            r#"{"type":"error","code":"validation_failed","message":"text: Write something.","client_id":"9a1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10"}"#.into(),
             r#"{"type":"pong"}"#.into(),
         ];
         for text in frames {

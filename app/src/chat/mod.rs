@@ -5,6 +5,8 @@
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 
 pub mod address;
+mod bubble;
+mod changes;
 mod ended;
 mod events;
 mod live;
@@ -16,7 +18,7 @@ pub mod upload;
 
 pub use ended::ended_sentence;
 pub use events::ask_notification_permission;
-pub use thread::{Item, Status, Thread};
+pub use thread::{Item, Mode, Status, Thread};
 pub use time::clock_time;
 
 use leptos::prelude::*;
@@ -47,6 +49,12 @@ pub struct Chat {
     pub typing: RwSignal<HashMap<ConversationId, (UserId, f64)>>,
     /// How far each member has read, per conversation.
     pub seen: RwSignal<HashMap<(ConversationId, UserId), i64>>,
+    /// The message the next one answers ("Replying to NAME").
+    pub replying: RwSignal<Option<Message>>,
+    /// Why the server refused a change, until the next one.
+    pub refusal: RwSignal<Option<String>>,
+    /// Changes sent and not answered yet, by their request's client id.
+    changes: StoredValue<HashMap<Uuid, changes::PendingChange>>,
     outbox: StoredValue<Option<futures_sender::Sender>>,
 }
 
@@ -74,6 +82,9 @@ impl Chat {
             online: RwSignal::new(HashSet::new()),
             typing: RwSignal::new(HashMap::new()),
             seen: RwSignal::new(HashMap::new()),
+            replying: RwSignal::new(None),
+            refusal: RwSignal::new(None),
+            changes: StoredValue::new(HashMap::new()),
             outbox: StoredValue::new(None),
         };
         provide_context(chat);
@@ -149,9 +160,21 @@ impl Chat {
         }
     }
 
-    /// Shows the message at once as pending and sends it; the ack turns it into sent.
+    /// Shows the message at once as pending and sends it; the ack turns it into sent. It
+    /// answers the message being replied to, if any.
     pub fn send_message(&self, conversation_id: ConversationId, text: String, img: Option<String>) {
         let client_id = Uuid::new_v4();
+        let reply_to = self
+            .replying
+            .get_untracked()
+            .filter(|m| m.conversation_id == conversation_id)
+            .map(|m| shared::ReplyTo {
+                id: m.id,
+                seq: m.seq,
+                sender_id: m.sender_id,
+                text: m.text.chars().take(shared::REPLY_QUOTE_CHARS).collect(),
+            });
+        self.replying.set(None);
         let message = Message {
             id: MessageId(client_id),
             conversation_id,
@@ -164,7 +187,7 @@ impl Chat {
             rev: 0,
             edited_at: None,
             deleted: false,
-            reply_to: None,
+            reply_to: reply_to.clone(),
             reactions: Vec::new(),
             file: None,
         };
@@ -176,9 +199,17 @@ impl Chat {
                 .push(Item {
                     message,
                     status: Status::Pending,
+                    version: 0,
+                    mode: Mode::Reading,
                 });
         });
-        self.transmit(conversation_id, client_id, text, img);
+        self.transmit(
+            conversation_id,
+            client_id,
+            text,
+            img,
+            reply_to.map(|r| r.id),
+        );
     }
 
     fn transmit(
@@ -187,13 +218,14 @@ impl Chat {
         client_id: Uuid,
         text: String,
         img: Option<String>,
+        reply_to: Option<MessageId>,
     ) {
         let frame = ClientMsg::Send {
             client_id,
             conversation_id,
             text: Some(text),
             img,
-            reply_to: None,
+            reply_to,
         };
         if !self.send_frame(frame) && self.link.get_untracked() == Link::Online {
             self.set_status(conversation_id, client_id, Status::Failed);
@@ -217,6 +249,7 @@ impl Chat {
                 client_id,
                 item.message.text,
                 item.message.img,
+                item.message.reply_to.map(|r| r.id),
             );
         }
     }
@@ -360,19 +393,28 @@ pub fn now_ms() -> f64 {
 /// opened a conversation with the keyboard can type at once. A pointer leaves the focus alone, so
 /// a phone does not pop up its keyboard.
 pub fn focus_composer() {
-    // Once the screen has caught up with the change that enables the field, and before the next
-    // key arrives.
+    focus_soon("composer".into(), false);
+}
+
+/// Gives the focus to the element with `id` once the screen has caught up with the change that
+/// makes it (before the next key arrives); `reveal` also scrolls it into view.
+pub fn focus_soon(id: String, reveal: bool) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async {
+    leptos::task::spawn_local(async move {
         use leptos::wasm_bindgen::JsCast;
         leptos::task::tick().await;
-        if let Some(field) = document()
-            .get_element_by_id("composer")
+        if let Some(el) = document()
+            .get_element_by_id(&id)
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
-            let _ = field.focus();
+            if reveal {
+                el.scroll_into_view();
+            }
+            let _ = el.focus();
         }
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, reveal);
 }
 
 fn page_visible() -> bool {

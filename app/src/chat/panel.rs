@@ -1,6 +1,7 @@
 //! The open conversation: its header, its messages, and the input bar.
 
-use super::{clock_time, now_ms, use_chat, Chat, Item, Link, Status};
+use super::bubble::{name_of, Bubble};
+use super::{now_ms, use_chat, Chat, Item, Link, Status};
 use crate::components::{erased, Avatar};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -216,57 +217,6 @@ fn Messages(chat: Chat) -> impl IntoView {
 }
 
 #[component]
-fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl IntoView {
-    let message = item.message.clone();
-    let mine = message.sender_id == chat.me_id();
-    let sender = chat
-        .conversation(message.conversation_id)
-        .and_then(|c| c.members.into_iter().find(|m| m.id == message.sender_id));
-    let (name, photo) = sender
-        .map(|s| (s.display_name, s.photo_url))
-        .unwrap_or(("?".into(), None));
-    let time = clock_time(message.created_at, now_ms());
-    let seq = message.seq;
-    let status = item.status;
-    let (conversation_id, client_id) = (message.conversation_id, message.client_id);
-    let state = move || match status {
-        Status::Pending => Some(erased("Sending...")),
-        Status::Failed => Some(erased(view! {
-            <span class="failed">"Not sent. "</span>
-            <button type="button" class="retry" on:click=move |_| chat.retry(conversation_id, client_id)>
-                "Retry"
-            </button>
-        })),
-        Status::Sent if mine && seen_seq.get() == Some(seq) => Some(erased("Seen")),
-        Status::Sent => None,
-    };
-    view! {
-        <div class="message" class:own=mine class:pending=status == Status::Pending>
-            <div class="message-info">
-                <Avatar name=name.clone() photo_url=photo />
-                <span class="time">{time}</span>
-            </div>
-            <div class="message-content">
-                <span class="visually-hidden">{format!("{name}: ")}</span>
-                {(!message.text.is_empty()).then(|| view! { <p>{message.text.clone()}</p> })}
-                {message
-                    .img
-                    .clone()
-                    .map(|src| {
-                        let full = src.clone();
-                        view! {
-                            <a href=full target="_blank" rel="noopener">
-                                <img src=src alt="Image" loading="lazy" />
-                            </a>
-                        }
-                    })}
-                {mine.then(|| view! { <span class="message-state">{state}</span> })}
-            </div>
-        </div>
-    }
-}
-
-#[component]
 fn InputBar(chat: Chat) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let file_input = NodeRef::<leptos::html::Input>::new();
@@ -356,6 +306,8 @@ fn InputBar(chat: Chat) -> impl IntoView {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             submit();
+        } else if ev.key() == "Escape" {
+            chat.replying.set(None);
         }
     };
     let closed = move || chat.open.get().is_none();
@@ -388,6 +340,17 @@ fn InputBar(chat: Chat) -> impl IntoView {
                 })
         }}
         {move || problem.get().map(|p| view! { <p class="form-error" role="alert">{p}</p> })}
+        {move || chat.refusal.get().map(|r| view! { <p class="form-error" role="alert">{r}</p> })}
+        {move || {
+            let to = chat.replying.get().filter(|m| Some(m.conversation_id) == chat.open.get())?;
+            let who = name_of(chat, to.conversation_id, to.sender_id);
+            Some(view! {
+                <div class="replying">
+                    <span>{format!("Replying to {who}")}</span>
+                    <button type="button" on:click=move |_| chat.replying.set(None)>"Cancel reply"</button>
+                </div>
+            })
+        }}
         <form
             class="input-bar"
             on:submit=move |ev| {

@@ -235,7 +235,7 @@ fn ConversationList(chat: Chat) -> impl IntoView {
         <ul class="chats" aria-label="Conversations">
             <For
                 each=move || chat.conversations.get()
-                key=|c: &Conversation| (c.id, c.updated_at, c.unread_count, c.last_message.as_ref().map(|m| m.seq))
+                key=|c: &Conversation| (c.id, c.updated_at, c.unread_count, c.last_message.as_ref().map(|m| (m.seq, m.rev)))
                 children=move |conversation: Conversation| {
                     let id = conversation.id;
                     let title = chat.title_of(&conversation);
@@ -252,7 +252,11 @@ fn ConversationList(chat: Chat) -> impl IntoView {
                     let last = conversation.last_message.clone();
                     let preview = last
                         .as_ref()
-                        .map(|m| if m.text.is_empty() && m.img.is_some() { "Image".to_owned() } else { m.text.clone() })
+                        .map(|m| match (m.deleted, m.text.is_empty() && m.img.is_some()) {
+                            (true, _) => "Message deleted".to_owned(),
+                            (false, true) => "Image".to_owned(),
+                            (false, false) => m.text.clone(),
+                        })
                         .unwrap_or_default();
                     let time = last.map(|m| clock_time(m.created_at, now.get_untracked()));
                     let unread = conversation.unread_count;

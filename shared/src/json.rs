@@ -4,9 +4,9 @@
 //! types never hold; this one answers every failure with the same [`Error`], so the WASM carries
 //! neither. The server keeps serde_json, whose messages a request's author can use.
 //!
-//! It reads standard JSON (RFC 8259) into any `Deserialize` type, with two limits: numbers with
-//! a fraction or an exponent are refused unless they are skipped (an unknown field's value), and
-//! enums are read from their unit variants' names only.
+//! It reads standard JSON (RFC 8259) into any `Deserialize` type, as serde_json writes it (enums
+//! as a variant's name or `{"Variant": value}`), with one limit: numbers with a fraction or an
+//! exponent are refused unless they are skipped (an unknown field's value).
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -329,10 +329,22 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.string()? {
-            Text::Borrowed(name) => visitor.visit_enum(UnitVariant(name)),
-            Text::Owned(name) => visitor.visit_enum(UnitVariant(&name)),
+        if self.peek() != Some(b'{') {
+            return match self.string()? {
+                Text::Borrowed(name) => visitor.visit_enum(UnitVariant(name)),
+                Text::Owned(name) => visitor.visit_enum(UnitVariant(&name)),
+            };
         }
+        // `{"Variant": value}`, as a `Result` is written.
+        self.enter()?;
+        let name = self.string()?;
+        self.eat(b':')?;
+        let value = visitor.visit_enum(Tagged {
+            reader: &mut *self,
+            name,
+        })?;
+        self.leave(b'}')?;
+        Ok(value)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -409,6 +421,53 @@ impl<'de> MapAccess<'de> for Items<'_, 'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         seed.deserialize(&mut *self.reader)
+    }
+}
+
+/// An enum written as an object with one entry, the variant's name and its value.
+struct Tagged<'a, 'de> {
+    reader: &'a mut Reader<'de>,
+    name: Text<'de>,
+}
+
+impl<'a, 'de> de::EnumAccess<'de> for Tagged<'a, 'de> {
+    type Error = Error;
+    type Variant = &'a mut Reader<'de>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), Error> {
+        let name = match &self.name {
+            Text::Borrowed(name) => name,
+            Text::Owned(name) => name.as_str(),
+        };
+        let name: de::value::StrDeserializer<'_, Error> = name.into_deserializer();
+        Ok((seed.deserialize(name)?, self.reader))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for &mut Reader<'de> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<(), Error> {
+        <()>::deserialize(self)
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_any(self, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_any(self, visitor)
     }
 }
 

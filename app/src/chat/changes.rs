@@ -27,10 +27,12 @@ impl Chat {
     /// thread, if loaded, and into the list when it is the conversation's last message.
     pub(super) fn apply_change(&self, message: Message) {
         let id = message.conversation_id;
+        let mut was_last = false;
         self.conversations.update(|list| {
             if let Some(c) = list.iter_mut().find(|c| c.id == id) {
                 c.rev = c.rev.max(message.rev);
                 if let Some(last) = c.last_message.as_mut().filter(|m| m.id == message.id) {
+                    was_last = true;
                     if last.rev <= message.rev {
                         *last = message.clone();
                     }
@@ -38,14 +40,15 @@ impl Chat {
             }
         });
         let unread = self.conversation(id).is_some_and(|c| c.unread_count > 0);
-        let deleted = message.deleted && message.sender_id != self.me_id();
+        let deleted = message.deleted;
         self.threads.update(|t| {
             if let Some(thread) = t.get_mut(&id) {
                 thread.apply(message);
             }
         });
-        if deleted && unread {
-            // Unread counts never count a deleted message: the server's count is the truth.
+        if deleted && (unread || was_last) {
+            // The server's list leaves deleted messages out of unread counts and shows the
+            // newest message that is left as the last one.
             self.refresh_list();
         }
     }

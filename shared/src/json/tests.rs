@@ -246,15 +246,43 @@ fn structure_errors_are_refused() {
 }
 
 #[test]
-fn enums_are_read_by_name() {
-    for text in [r#""direct""#, r#""group""#, r#""Group""#, "1", "null"] {
+fn enums_are_read_by_name_or_as_one_entry() {
+    for text in [
+        r#""direct""#,
+        r#""group""#,
+        r#""Group""#,
+        "1",
+        "null",
+        r#"{"group": null}"#,
+        r#"{"group": 1}"#,
+        r#"{}"#,
+    ] {
         agree::<ConversationKind>(text);
     }
-    // serde_json also takes a unit variant as `{"group": null}`; no server writes that.
-    assert_eq!(
-        from_slice::<ConversationKind>(br#"{"group": null}"#),
-        Err(Error)
-    );
+    // How server-rendered resources come: `Result`s.
+    for text in [
+        r#"{"Ok": 5}"#,
+        r#"{"Err": "no"}"#,
+        r#"{"Ok": 5, "Err": "no"}"#,
+        r#"{"Maybe": 5}"#,
+        r#""Ok""#,
+        r#"{"Ok" 5}"#,
+    ] {
+        agree::<Result<i64, String>>(text);
+    }
+    round_trip(&Ok::<Option<Me>, ErrorResponse>(None));
+    round_trip(&Ok::<Option<Me>, ErrorResponse>(Some(Me {
+        user: user(3),
+        email: "a@b.co".into(),
+        admin: false,
+    })));
+    round_trip(&Err::<Vec<Conversation>, ErrorResponse>(ErrorResponse {
+        error: ErrorBody {
+            code: "unauthenticated".into(),
+            message: "Sign in.".into(),
+            fields: None,
+        },
+    }));
 }
 
 #[test]

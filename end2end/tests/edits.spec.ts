@@ -5,7 +5,10 @@ import type { Locator, Page } from '@playwright/test';
 import { connected, converse, say, signUp } from './people';
 
 const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
-const bubble = (page: Page, text: string) => log(page).locator('.message').filter({ has: page.getByText(text, { exact: true }) });
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+/** The message whose own text is `text` (a reply quoting it is another message). */
+const bubble = (page: Page, text: string) =>
+  log(page).locator('.message').filter({ has: page.locator('.message-content > p', { hasText: exactly(text) }) });
 
 async function react(message: Locator, page: Page, emoji: string) {
   await message.getByRole('button', { name: 'React' }).click();
@@ -91,7 +94,7 @@ test('a tab that was offline catches up on edits, deletions, replies and reactio
 
   await bob.context().setOffline(false);
   await connected(bob);
-  await expect(log(bob).getByText('Lunch at 1?', { exact: true })).toBeVisible();
+  await expect(bubble(bob, 'Lunch at 1?')).toBeVisible();
   await expect(log(bob).getByText('Lunch at 12?')).toHaveCount(0);
   await expect(log(bob).getByText('Bring the slides')).toHaveCount(0);
   await expect(log(bob).getByText('Message deleted')).toBeVisible();

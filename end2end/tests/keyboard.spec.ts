@@ -76,6 +76,14 @@ test('sign in, find a person and send a message with the keyboard only', async (
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Shift+Tab');
   await expect(message).toBeFocused();
+  // The newest message's actions come before the field (the sender's own: Delete last), then
+  // the history itself.
+  await page.keyboard.press('Shift+Tab');
+  await expect(log.getByRole('button', { name: 'Delete' }).last()).toBeFocused();
+  for (const name of ['Edit', 'React', 'Reply']) {
+    await page.keyboard.press('Shift+Tab');
+    await expect(log.getByRole('button', { name }).last()).toBeFocused();
+  }
   await page.keyboard.press('Shift+Tab');
   await expect(log).toBeFocused();
 

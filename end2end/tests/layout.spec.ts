@@ -95,6 +95,8 @@ test('images sit on their sender\'s side, captions fit, and hover differs from t
   for (const name of ['Cy', 'Bob']) {
     await ana.getByLabel('Search users').fill(name.toLowerCase());
     await ana.getByRole('button', { name, exact: true }).click();
+    // A new conversation opens once the server has made it.
+    await expect(ana.locator('.chat-info .chat-name')).toHaveText(name);
     await say(ana, `Hi ${name}`);
   }
   const addButton = async () => {

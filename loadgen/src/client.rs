@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::ws::{ClientMsg, ServerMsg};
 use shared::{
-    AuthResponse, Conversation, ConversationId, CreateConversationRequest, LoginRequest,
-    MessagePage, RegisterRequest, UserId, UserList,
+    AuthResponse, Conversation, ConversationId, CreateConversationRequest, LoginRequest, Message,
+    MessagePage, RegisterRequest, SendMessageRequest, UserId, UserList,
 };
 use std::net::{IpAddr, SocketAddr};
 use tokio::net::{TcpSocket, TcpStream};
@@ -125,6 +125,24 @@ impl Api {
             url.push_str(&format!("&after={after}"));
         }
         self.call(self.http.get(url).bearer_auth(token)).await
+    }
+
+    /// Sends a message over HTTP; sent again with the same `client_id`, it is stored once.
+    pub async fn send_message(
+        &self,
+        token: &str,
+        id: ConversationId,
+        client_id: uuid::Uuid,
+        text: String,
+    ) -> Result<Message> {
+        let body = SendMessageRequest {
+            client_id,
+            text: Some(text),
+            img: None,
+            reply_to: None,
+        };
+        let path = format!("/api/conversations/{id}/messages");
+        self.call(self.post(&path, Some(token), &body)).await
     }
 
     pub async fn search(&self, token: &str, q: &str, limit: u32) -> Result<UserList> {

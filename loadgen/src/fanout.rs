@@ -4,6 +4,13 @@
 //! every latency is measured from that due time, so a server that stalls is charged for the
 //! whole stall (no coordinated omission). Every message is accounted for: each member's socket
 //! must see it exactly once, the sender must get its `ack`, and history must hold it once.
+//!
+//! Late is told apart from lost, as a person would see it. A socket the server lets go (1013,
+//! too slow) reconnects at once, as the browser does; what it missed meanwhile, and what had not
+//! arrived by the end of the run, a member gets from history (catch-up): those copies are late.
+//! A send that was never acknowledged (its socket went first) is sent again over HTTP under the
+//! same `client_id`, as the browser retries. Lost is only what no member can ever get: a message
+//! that is not stored after that.
 
 use crate::client::{frame, Api, Result, Socket};
 use crate::stats::{self, Latency};
@@ -19,6 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// Conversations among a set of people; each person has one socket during a run.
@@ -79,9 +87,19 @@ pub struct FanoutResult {
     pub deliveries: u64,
     pub deliveries_per_s: f64,
     pub ack: Latency,
+    /// Of the copies that arrived live, before the run's end.
     pub delivery: Latency,
-    /// Deliveries, acks or stored copies that should have happened and did not.
+    /// Copies a member did not get live but gets from history (catch-up): stored, only late.
+    pub late: u64,
+    /// Sockets the server let go (1013, too slow); each reconnected at once.
+    pub let_go: u64,
+    /// Sends without an ack by the end, sent again over HTTP under the same `client_id`.
+    pub resent: u64,
+    /// Copies no member can ever get (the message is not stored, even after a resend), and
+    /// acknowledged messages that are not stored.
     pub lost: u64,
+    /// Every message reached every member in the end, live or by catch-up.
+    pub reached_everyone: bool,
     /// Deliveries or stored copies that happened more than once.
     pub duplicated: u64,
     /// `error` frames and sockets that failed.
@@ -91,6 +109,7 @@ pub struct FanoutResult {
 }
 
 struct Slot {
+    client_id: uuid::Uuid,
     expected: u32,
     delivered: AtomicU32,
     acked: AtomicBool,
@@ -102,6 +121,7 @@ struct Tracker {
     slots: Vec<Slot>,
     duplicated: AtomicU64,
     errors: AtomicU64,
+    let_go: AtomicU64,
     first_error: std::sync::Mutex<Option<String>>,
     /// Microseconds after `start` of the latest delivery.
     last_us: AtomicU64,
@@ -174,6 +194,7 @@ pub async fn run(
         slots: plan
             .iter()
             .map(|&(c, _)| Slot {
+                client_id: uuid::Uuid::new_v4(),
                 expected: room.conversations[c].1.len() as u32 - 1,
                 delivered: AtomicU32::new(0),
                 acked: AtomicBool::new(false),
@@ -181,18 +202,22 @@ pub async fn run(
             .collect(),
         duplicated: AtomicU64::new(0),
         errors: AtomicU64::new(0),
+        let_go: AtomicU64::new(0),
         first_error: Default::default(),
         last_us: AtomicU64::new(0),
     });
 
     let mut writers = Vec::new();
     let mut readers = Vec::new();
-    for socket in sockets {
+    for (socket, person) in sockets.into_iter().zip(&room.people) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (sink, stream) = futures_util::StreamExt::split(socket);
         writers.push(tx);
-        tokio::spawn(write_loop(sink, rx));
-        readers.push(tokio::spawn(read_loop(stream, tracker.clone())));
+        let member = Member {
+            api: api.clone(),
+            token: person.token.clone(),
+            tracker: tracker.clone(),
+        };
+        readers.push(tokio::spawn(member.run(socket, rx)));
     }
 
     // The tracker's clock starts now; message i is due at i / rate seconds.
@@ -207,7 +232,7 @@ pub async fn run(
             }
             let (c, sender) = plan[next];
             let msg = ClientMsg::Send {
-                client_id: uuid::Uuid::new_v4(),
+                client_id: tracker.slots[next].client_id,
                 conversation_id: room.conversations[c].0,
                 text: Some(tracker.text(next, due_us)),
                 img: None,
@@ -235,12 +260,32 @@ pub async fn run(
         delivery.add(&d)?;
     }
 
+    // What was never acknowledged goes again, as the browser retries a failed send.
+    let mut resent = 0;
+    for (idx, slot) in tracker.slots.iter().enumerate() {
+        if slot.acked.load(Ordering::Relaxed) {
+            continue;
+        }
+        let (c, sender) = plan[idx];
+        let text = tracker.text(idx, (idx as f64 * 1e6 / rate) as u64);
+        let token = &room.people[sender].token;
+        match api
+            .send_message(token, room.conversations[c].0, slot.client_id, text)
+            .await
+        {
+            Ok(_) => resent += 1,
+            Err(e) => tracker.error(format!("resending: {e}")),
+        }
+    }
+
     let mut result = FanoutResult {
         conversations: room.conversations.len(),
         members,
         offered_per_s: rate,
         duration_s: sent_for.as_secs_f64(),
         sent: total as u64,
+        resent,
+        let_go: tracker.let_go.load(Ordering::Relaxed),
         duplicated: tracker.duplicated.load(Ordering::Relaxed),
         errors: tracker.errors.load(Ordering::Relaxed),
         first_error: tracker.first_error.lock().expect("not poisoned").clone(),
@@ -248,94 +293,154 @@ pub async fn run(
         delivery: Latency::of(&delivery),
         ..Default::default()
     };
-    for slot in &tracker.slots {
+    let (stored, twice) = stored_copies(api, room, &tracker).await?;
+    result.duplicated += twice;
+    for (slot, stored) in tracker.slots.iter().zip(stored) {
         let delivered = slot.delivered.load(Ordering::Relaxed) as u64;
         let acked = slot.acked.load(Ordering::Relaxed);
         result.acked += acked as u64;
         result.deliveries += delivered + acked as u64;
-        result.lost += (slot.expected as u64).saturating_sub(delivered) + (!acked) as u64;
+        let missing = (slot.expected as u64).saturating_sub(delivered);
+        if stored {
+            // Every member reads it in history: what did not come live is late, not lost.
+            result.late += missing;
+        } else {
+            result.lost += missing + acked as u64;
+        }
     }
+    result.reached_everyone = result.lost == 0;
     let busy_s = tracker.last_us.load(Ordering::Relaxed) as f64 / 1e6;
     result.deliveries_per_s = result.deliveries as f64 / busy_s.max(1e-3);
-    let (missing, twice) = check_stored(api, room, &tracker).await?;
-    result.lost += missing;
-    result.duplicated += twice;
     Ok(result)
 }
 
-async fn write_loop(
-    mut sink: futures_util::stream::SplitSink<Socket, WsMessage>,
-    mut rx: mpsc::UnboundedReceiver<WsMessage>,
-) {
-    while let Some(message) = rx.recv().await {
-        if sink.feed(message).await.is_err() {
-            return;
-        }
-        while let Ok(message) = rx.try_recv() {
-            if sink.feed(message).await.is_err() {
-                return;
-            }
-        }
-        if sink.flush().await.is_err() {
-            return;
-        }
-    }
-    let _ = sink.send(WsMessage::Close(None)).await;
+/// One person's socket during a run: it writes what the plan sends and reads what arrives.
+/// Let go or failed, it is opened again, as the browser does.
+struct Member {
+    api: Api,
+    token: String,
+    tracker: Arc<Tracker>,
 }
 
-async fn read_loop(
-    mut stream: futures_util::stream::SplitStream<Socket>,
-    tracker: Arc<Tracker>,
-) -> (Histogram<u64>, Histogram<u64>) {
-    let mut ack = stats::histogram();
-    let mut delivery = stats::histogram();
-    let mut seen = HashSet::new();
-    while let Some(message) = stream.next().await {
-        let text = match message {
-            Ok(WsMessage::Text(text)) => text,
-            Ok(WsMessage::Close(_)) => break,
-            Ok(_) => continue,
-            Err(e) => {
-                tracker.error(format!("socket: {e}"));
-                break;
+impl Member {
+    async fn run(
+        self,
+        mut socket: Socket,
+        mut rx: mpsc::UnboundedReceiver<WsMessage>,
+    ) -> (Histogram<u64>, Histogram<u64>) {
+        let mut ack = stats::histogram();
+        let mut delivery = stats::histogram();
+        let mut seen = HashSet::new();
+        loop {
+            tokio::select! {
+                outgoing = rx.recv() => {
+                    let Some(message) = outgoing else {
+                        let _ = socket.close(None).await;
+                        break;
+                    };
+                    // A batch in one write; on a socket that is gone the next read says so, and
+                    // what was lost with it is resent after the run.
+                    let mut ok = socket.feed(message).await.is_ok();
+                    while let (true, Ok(message)) = (ok, rx.try_recv()) {
+                        ok = socket.feed(message).await.is_ok();
+                    }
+                    let _ = ok && socket.flush().await.is_ok();
+                }
+                incoming = socket.next() => {
+                    let text = match incoming {
+                        Some(Ok(WsMessage::Text(text))) => text,
+                        Some(Ok(WsMessage::Close(frame))) => {
+                            match frame {
+                                Some(f) if f.code == CloseCode::Again => {
+                                    self.tracker.let_go.fetch_add(1, Ordering::Relaxed);
+                                }
+                                other => self.tracker.error(format!("closed: {other:?}")),
+                            }
+                            match self.reconnect().await {
+                                Some(again) => socket = again,
+                                None => break,
+                            }
+                            continue;
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => {
+                            self.tracker.error(format!("socket: {e}"));
+                            match self.reconnect().await {
+                                Some(again) => socket = again,
+                                None => break,
+                            }
+                            continue;
+                        }
+                        None => match self.reconnect().await {
+                            Some(again) => {
+                                socket = again;
+                                continue;
+                            }
+                            None => break,
+                        },
+                    };
+                    self.read(&text, &mut seen, &mut ack, &mut delivery);
+                }
             }
-        };
+        }
+        // Frames still queued were never sent: resent after the run.
+        (ack, delivery)
+    }
+
+    async fn reconnect(&self) -> Option<Socket> {
+        for attempt in 0..5u64 {
+            match self.api.connect(&self.token, None).await {
+                Ok(socket) => return Some(socket),
+                Err(e) if attempt == 4 => self.tracker.error(format!("reconnecting: {e}")),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100 << attempt)).await,
+            }
+        }
+        None
+    }
+
+    fn read(
+        &self,
+        text: &str,
+        seen: &mut HashSet<usize>,
+        ack: &mut Histogram<u64>,
+        delivery: &mut Histogram<u64>,
+    ) {
+        let tracker = &self.tracker;
         let now_us = tracker.now_us();
-        match serde_json::from_str::<ServerMsg>(&text) {
+        match serde_json::from_str::<ServerMsg>(text) {
             Ok(ServerMsg::Message { message }) => {
                 let Some((idx, due_us)) = tracker.parse(&message.text) else {
-                    continue;
+                    return;
                 };
                 if !seen.insert(idx) {
                     tracker.duplicated.fetch_add(1, Ordering::Relaxed);
-                    continue;
+                    return;
                 }
                 tracker.slots[idx].delivered.fetch_add(1, Ordering::Relaxed);
                 tracker.last_us.fetch_max(now_us, Ordering::Relaxed);
-                stats::record(&mut delivery, now_us.saturating_sub(due_us));
+                stats::record(delivery, now_us.saturating_sub(due_us));
             }
             Ok(ServerMsg::Ack { message, .. }) => {
                 let Some((idx, due_us)) = tracker.parse(&message.text) else {
-                    continue;
+                    return;
                 };
                 if tracker.slots[idx].acked.swap(true, Ordering::Relaxed) {
                     tracker.duplicated.fetch_add(1, Ordering::Relaxed);
-                    continue;
+                    return;
                 }
                 tracker.last_us.fetch_max(now_us, Ordering::Relaxed);
-                stats::record(&mut ack, now_us.saturating_sub(due_us));
+                stats::record(ack, now_us.saturating_sub(due_us));
             }
             Ok(error @ ServerMsg::Error { .. }) => tracker.error(format!("{error:?}")),
             Err(e) => tracker.error(format!("unreadable frame: {e}")),
             Ok(_) => {}
         }
     }
-    (ack, delivery)
 }
 
-/// Reads every conversation's history back: each acknowledged message must be stored once.
-/// Returns (acknowledged but missing, stored more than once).
-async fn check_stored(api: &Api, room: &Room, tracker: &Tracker) -> Result<(u64, u64)> {
+/// Reads every conversation's history back, as a member catching up would: whether each
+/// message is stored, and how many copies were stored more than once.
+async fn stored_copies(api: &Api, room: &Room, tracker: &Tracker) -> Result<(Vec<bool>, u64)> {
     let mut stored = vec![0u32; tracker.slots.len()];
     for (id, members) in &room.conversations {
         let token = &room.people[members[0]].token;
@@ -353,19 +458,13 @@ async fn check_stored(api: &Api, room: &Room, tracker: &Tracker) -> Result<(u64,
             }
         }
     }
-    let mut missing = 0;
-    let mut twice = 0;
-    for (slot, &copies) in tracker.slots.iter().zip(&stored) {
-        if copies == 0 && slot.acked.load(Ordering::Relaxed) {
-            missing += 1;
-        }
-        twice += copies.saturating_sub(1) as u64;
-    }
-    Ok((missing, twice))
+    let twice = stored.iter().map(|&c| c.saturating_sub(1) as u64).sum();
+    Ok((stored.into_iter().map(|c| c > 0).collect(), twice))
 }
 
-/// Raises the offered rate step by step until p99 delivery passes `limit_ms` or anything is
-/// lost, duplicated or refused; returns every step and the highest rate that held.
+/// Raises the offered rate step by step until p99 delivery passes `limit_ms`, a socket is let go,
+/// a copy comes late or anything is lost, duplicated or refused; returns every step and the
+/// highest rate that held.
 pub async fn knee(
     api: &Api,
     room: &Room,
@@ -377,7 +476,10 @@ pub async fn knee(
     let mut steps = Vec::new();
     for rate in rates {
         let result = run(api, room, rate, step, Duration::from_secs(5)).await?;
+        // Held: on time, and nobody let go or caught up late.
         let ok = result.delivery.p99_ms <= limit_ms
+            && result.late == 0
+            && result.let_go == 0
             && result.lost == 0
             && result.duplicated == 0
             && result.errors == 0;

@@ -160,7 +160,7 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
         Vec::new()
     };
     let mut room = None;
-    let (mut lost, mut duplicated) = (0, 0);
+    let (mut lost, mut duplicated, mut late, mut let_go) = (0, 0, 0, 0);
     for scenario in &scenarios {
         eprintln!("running {scenario}...");
         match *scenario {
@@ -203,6 +203,7 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                     )
                     .await?;
                     (lost, duplicated) = (lost + r.lost, duplicated + r.duplicated);
+                    (late, let_go) = (late + r.late, let_go + r.let_go);
                     report.insert("fanout_deliveries_per_s".into(), json!(r.deliveries_per_s));
                     report.insert("fanout_p99_ms".into(), json!(r.delivery.p99_ms));
                     report.insert("fanout_ack_p99_ms".into(), json!(r.ack.p99_ms));
@@ -227,6 +228,8 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                     for step in &steps {
                         lost += step.lost;
                         duplicated += step.duplicated;
+                        late += step.late;
+                        let_go += step.let_go;
                     }
                     report.insert("knee_msgs_per_s".into(), json!(held));
                     report.insert("knee".into(), json!(steps));
@@ -269,6 +272,9 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
     if scenarios.iter().any(|s| matches!(*s, "fanout" | "knee")) {
         report.insert("lost".into(), json!(lost));
         report.insert("duplicated".into(), json!(duplicated));
+        // Not lost: copies a member got from history after missing them live.
+        report.insert("late".into(), json!(late));
+        report.insert("connections_let_go".into(), json!(let_go));
     }
     report.insert(
         "server_rss_end_bytes".into(),

@@ -18,6 +18,7 @@ pub mod messaging;
 pub mod metrics;
 pub mod realtime;
 pub mod routes;
+pub mod search;
 pub mod secret;
 pub mod seed;
 pub mod serve;

@@ -225,6 +225,25 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
+/// `GET /api/search/messages`: matching messages, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub results: Vec<SearchResult>,
+    /// Passed back as `before` for the next page; `None` when there is none.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub message: Message,
+    /// Plain text around the first match, at most [`SNIPPET_CHARS`] characters, with "…" where
+    /// the text was cut.
+    pub snippet: String,
+}
+
+/// The longest snippet, in Unicode scalar values, its ellipses included.
+pub const SNIPPET_CHARS: usize = 200;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReadRequest {
     pub seq: i64,

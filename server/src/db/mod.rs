@@ -8,6 +8,7 @@ mod changes;
 pub mod notify;
 mod postgres;
 mod presence;
+mod search;
 mod sqlite;
 mod uploads;
 
@@ -24,6 +25,7 @@ pub use attempts::{Attempt, Attempts};
 pub use changes::{Change, Changes, Refusal};
 pub use postgres::PgStore;
 pub use presence::Presence;
+pub use search::{Search, SearchQuery};
 pub use sqlite::SqliteStore;
 pub use uploads::Uploads;
 
@@ -160,9 +162,11 @@ impl PoolUse {
 /// Everything the server stores; edits, deletions and reactions are [`Changes`], the attempt
 /// counters of the limiter are [`Attempts`], who is
 /// online where is [`Presence`], admission and admins are [`Admin`], who may see an upload and
-/// which are unused is [`Uploads`].
+/// which are unused is [`Uploads`], message search is [`Search`].
 #[async_trait]
-pub trait Store: Admin + Attempts + Changes + Presence + Uploads + Send + Sync + 'static {
+pub trait Store:
+    Admin + Attempts + Changes + Presence + Search + Uploads + Send + Sync + 'static
+{
     fn backend(&self) -> &'static str;
 
     /// The use of each connection pool the store keeps.

@@ -6,6 +6,7 @@ mod changes;
 mod conversations;
 mod health;
 mod me;
+mod search;
 mod uploads;
 mod users;
 
@@ -20,6 +21,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(conversations::router())
         .merge(changes::router())
         .merge(me::router())
+        .merge(search::router())
         .merge(users::router())
         .merge(uploads::router())
 }

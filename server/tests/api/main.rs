@@ -29,6 +29,8 @@ mod process;
 mod profile;
 mod realtime;
 mod robustness;
+mod search;
+mod search_upgrade;
 mod site;
 mod sockets;
 mod storage;

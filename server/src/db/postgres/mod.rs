@@ -34,6 +34,7 @@ mod changes;
 mod load;
 mod presence;
 mod rows;
+mod search;
 mod send;
 mod uploads;
 

@@ -43,6 +43,7 @@ pub use load::backup;
 mod members;
 mod presence;
 mod rows;
+mod search;
 mod send;
 mod uploads;
 

@@ -16,12 +16,15 @@ impl Search for PgStore {
         if query.text.contains('\0') {
             return Ok((Vec::new(), false));
         }
-        // Pages follow `created_at` as the API shows it, to the millisecond, so that the
-        // cursor, made of what a message shows, names a place in this order exactly.
+        // The searcher's conversations are read first, as a list: the planner then ANDs one
+        // scan of the word index with one of the conversations' messages (a join would scan
+        // the word index once per conversation, 5x slower for a common word at a million
+        // messages). Pages follow `created_at` as the API shows it, to the millisecond, so
+        // that the cursor, made of what a message shows, names a place in this order exactly.
         let rows = sqlx::query(&format!(
             "{SELECT_MESSAGES}
-             JOIN user_conversations mine ON mine.conversation_id = m.conversation_id AND mine.user_id = $2
              WHERE message_search_words(m.text) @@ {QUERY_WORDS}
+               AND m.conversation_id = ANY (ARRAY(SELECT conversation_id FROM user_conversations WHERE user_id = $2))
                AND NOT m.deleted
                AND ($3::uuid IS NULL OR m.conversation_id = $3)
                AND ($4::timestamptz IS NULL OR (date_trunc('milliseconds', m.created_at), m.id) < ($4, $5::uuid))

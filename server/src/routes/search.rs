@@ -16,7 +16,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize)]
-struct SearchQuery {
+struct SearchParams {
     q: Option<String>,
     conversation_id: Option<String>,
     before: Option<String>,
@@ -26,7 +26,7 @@ struct SearchQuery {
 async fn messages(
     State(state): State<AppState>,
     me: AuthUser,
-    query: Result<Query<SearchQuery>, QueryRejection>,
+    query: Result<Query<SearchParams>, QueryRejection>,
 ) -> AppResult<Json<SearchPage>> {
     let Query(q) = query.map_err(|_| AppError::field("limit", "limit is a whole number."))?;
     // An id that is not a UUID names no conversation, like any unknown id.

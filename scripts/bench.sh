@@ -3,16 +3,20 @@
 # keeps each result as JSON in target/bench/. The figures are reported, not judged: see
 # docs/BENCHMARKS.md for what they mean and the latest ones.
 #
-#   bash scripts/bench.sh [sqlite|postgres ...] [-- extra loadgen options]
+#   bash scripts/bench.sh [--pin] [sqlite|postgres ...] [-- extra loadgen options]
+#
+# --pin runs the server on CPU 0 and the load generator on CPU 1 (taskset), so that the server's
+# CPU per operation is measured on one core of its own, not shared with the generator.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/letuschat/target}"
 PG_ADMIN="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PORT="${BENCH_PORT:-3900}"
 
-databases=() extra=()
+databases=() extra=() server_cpu=() loadgen_cpu=()
 while (($#)); do
   case "$1" in
+    --pin) server_cpu=(taskset -c 0) loadgen_cpu=(taskset -c 1); shift ;;
     --) shift; extra=("$@"); break ;;
     *) databases+=("$1"); shift ;;
   esac
@@ -42,12 +46,12 @@ for db in "${databases[@]}"; do
   # Run from one folder: `seed-users` must find the server's SQLite file.
   (cd "$work" && LETUSCHAT_ADDR="127.0.0.1:$PORT" \
     LETUSCHAT_SIGNUPS_PER_HOUR=1000000 LETUSCHAT_WS_PER_USER=100000 \
-    RUST_LOG=warn exec "$BIN/server" >server.log 2>&1) &
+    RUST_LOG=warn exec "${server_cpu[@]}" "$BIN/server" >server.log 2>&1) &
   server=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
   kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; echo "the server did not start (port $PORT taken? set BENCH_PORT)" >&2; exit 1; }
   status=0
-  (cd "$work" && "$BIN/loadgen" --url "http://127.0.0.1:$PORT" --json all "${extra[@]}") \
+  (cd "$work" && "${loadgen_cpu[@]}" "$BIN/loadgen" --url "http://127.0.0.1:$PORT" --json all "${extra[@]}") \
     >"$OUT/$db.json" || status=$?
   kill "$server"; wait "$server" || true
   echo "$db: $(cat "$OUT/$db.json")" >&2

@@ -78,3 +78,32 @@ test('two people chat live, see unread counts and "Seen", and keep the history',
   await testInfo.attach('chat-1280', { body: await ana.screenshot(), contentType: 'image/png' });
   await ana.screenshot({ path: testInfo.outputPath('chat-1280.png') });
 });
+
+test('while a new conversation is being made, the message field waits for it', async ({ browser, server }) => {
+  const ana = await signUp(browser, server.url, 'Ana');
+  await signUp(browser, server.url, 'Bob');
+  await signUp(browser, server.url, 'Cy');
+  await ana.getByLabel('Search users').fill('bob');
+  await ana.getByRole('button', { name: 'Bob', exact: true }).click();
+  await expect(ana.locator('.chat-info .chat-name')).toHaveText('Bob');
+  await say(ana, 'Hi Bob');
+  const field = ana.getByLabel('Message', { exact: true });
+
+  // The server takes its time to make the conversation with Cy.
+  await ana.route('**/api/fn/open_conversation', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  await ana.getByLabel('Search users').fill('cy');
+  await ana.getByRole('button', { name: 'Cy', exact: true }).click();
+  // Nothing typed now can go to Bob's conversation, still on screen.
+  await expect(field).toBeDisabled();
+  await expect(ana.locator('.chat-info .chat-name')).toHaveText('Cy');
+  await expect(field).toBeEnabled();
+  await say(ana, 'Hi Cy');
+  await expect(ana.getByRole('log', { name: 'Messages' }).getByText('Hi Cy')).toBeVisible();
+  await ana.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Bob/ }).click();
+  const log = ana.getByRole('log', { name: 'Messages' });
+  await expect(log.getByText('Hi Bob')).toBeVisible();
+  await expect(log.getByText('Hi Cy')).toHaveCount(0);
+});

@@ -51,6 +51,9 @@ pub struct Chat {
     pub seen: RwSignal<HashMap<(ConversationId, UserId), i64>>,
     /// The message the next one answers ("Replying to NAME").
     pub replying: RwSignal<Option<Message>>,
+    /// A new conversation is being made: the message field waits for it, so that nothing
+    /// typed meanwhile goes to the conversation still open.
+    pub opening: RwSignal<bool>,
     /// Why the server refused a change, until the next one.
     pub refusal: RwSignal<Option<String>>,
     /// Changes sent and not answered yet, by their request's client id.
@@ -83,6 +86,7 @@ impl Chat {
             typing: RwSignal::new(HashMap::new()),
             seen: RwSignal::new(HashMap::new()),
             replying: RwSignal::new(None),
+            opening: RwSignal::new(false),
             refusal: RwSignal::new(None),
             changes: StoredValue::new(HashMap::new()),
             outbox: StoredValue::new(None),

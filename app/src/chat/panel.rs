@@ -310,7 +310,7 @@ fn InputBar(chat: Chat) -> impl IntoView {
             chat.replying.set(None);
         }
     };
-    let closed = move || chat.open.get().is_none();
+    let closed = move || chat.open.get().is_none() || chat.opening.get();
     view! {
         {move || {
             preview

@@ -81,9 +81,12 @@ fn Search(chat: Chat) -> impl IntoView {
                 return show(id, by_keyboard);
             }
         }
+        chat.opening.set(true);
         leptos::task::spawn_local(async move {
             let ids = members.iter().map(|m| m.id).collect();
-            if let Ok(conversation) = crate::api::open_conversation(ids, title).await {
+            let made = crate::api::open_conversation(ids, title).await;
+            chat.opening.set(false);
+            if let Ok(conversation) = made {
                 let id = conversation.id;
                 chat.upsert_conversation(conversation);
                 show(id, by_keyboard);

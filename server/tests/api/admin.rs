@@ -4,13 +4,12 @@
 
 use crate::auth::{login, me, register};
 use crate::conversations::{get, person, post, say, start};
-use crate::helpers::{both, error_of, spawn_app, spawn_app_with, Backend, TestApp, TestDatabase};
+use crate::helpers::{both, error_of, spawn_app, spawn_app_with, Backend, TestApp};
 use crate::ws_client::connect;
 use serde_json::{json, Value};
-use server::config::{DatabaseUrl, Registration};
+use server::config::Registration;
 use server::db::InviteRow;
 use shared::{Timestamp, UserId};
-use sqlx::Connection;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 pub async fn invite_only(backend: Backend) -> TestApp {
@@ -351,7 +350,6 @@ async fn a_closed_server_takes_only_its_first_account(app: TestApp) {
 /// A database made by the last release (migration 0001 only) with people and messages in it
 /// upgrades: its first account becomes the admin, and nothing is lost.
 async fn upgrade_keeps_data(backend: Backend) {
-    let database = TestDatabase::new(backend).await;
     let seed = [
         "INSERT INTO users (id, email, email_key, display_name, name_key, password_hash, created_at)
          VALUES (1, 'Ana@example.com', 'ana@example.com', 'Ana', 'ana', 'x', CREATED)",
@@ -365,45 +363,8 @@ async fn upgrade_keeps_data(backend: Backend) {
          VALUES ('6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d10', '0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11', 1, 1,
                  '6f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d11', 'from the last release', CREATED)",
     ];
-    match &database.url {
-        DatabaseUrl::Sqlite(url) => {
-            let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
-            let mut conn = sqlx::SqliteConnection::connect_with(&options.create_if_missing(true))
-                .await
-                .unwrap();
-            let mut old = sqlx::migrate!("../migrations/sqlite");
-            old.migrations = old
-                .migrations
-                .iter()
-                .filter(|m| m.version == 1)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into();
-            old.run(&mut conn).await.unwrap();
-            for statement in seed {
-                sqlx::query(&statement.replace("CREATED", "1700000000000"))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-            }
-        }
-        DatabaseUrl::Postgres(url) => {
-            let mut conn = sqlx::PgConnection::connect(url.expose()).await.unwrap();
-            let mut old = sqlx::migrate!("../migrations/postgres");
-            old.migrations = old
-                .migrations
-                .iter()
-                .filter(|m| m.version == 1)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into();
-            old.run(&mut conn).await.unwrap();
-            for statement in seed {
-                let statement = statement.replace("CREATED", "now()");
-                sqlx::query(&statement).execute(&mut conn).await.unwrap();
-            }
-        }
-    }
+    let seed = seed.map(str::to_owned);
+    let database = crate::released::database_at(backend, 1, &seed).await;
     let store = server::db::connect(&database.url).await.expect("upgrades");
     let accounts = store.accounts().await.unwrap();
     assert_eq!(

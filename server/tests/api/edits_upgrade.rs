@@ -3,34 +3,27 @@
 //! change number `seq`, and changes go on from there.
 
 use crate::helpers::{Backend, TestDatabase};
-use server::config::DatabaseUrl;
 use server::db::NewMessage;
 use shared::{ConversationId, MessageId, UserId};
-use sqlx::Connection;
 
 const DIRECT: &str = "0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11";
 
-/// Runs the release's migrations (those before 0006) and fills the database as it would be.
+/// The release's database (migrations before 0006) with people and messages in it.
 async fn released_database(backend: Backend) -> TestDatabase {
-    let database = TestDatabase::new(backend).await;
-    let (created, mut seed) = match backend {
-        Backend::Sqlite => ("1700000000000", Vec::new()),
-        Backend::Postgres => ("now()", Vec::new()),
-    };
-    seed.push(
+    let mut seed = vec![
         "INSERT INTO users (id, email, email_key, display_name, name_key, password_hash, created_at, admin)
          VALUES (1, 'ana@example.com', 'ana@example.com', 'Ana', 'ana', 'x', CREATED, true),
                 (2, 'bob@example.com', 'bob@example.com', 'Bob', 'bob', 'x', CREATED, false)"
             .to_owned(),
-    );
-    seed.push(format!(
-        "INSERT INTO conversations (id, kind, direct_low, direct_high, last_seq, created_at, updated_at)
-         VALUES ('{DIRECT}', 'direct', 1, 2, 3, CREATED, CREATED)"
-    ));
-    seed.push(format!(
-        "INSERT INTO user_conversations (conversation_id, user_id, read_seq, joined_at)
-         VALUES ('{DIRECT}', 1, 3, CREATED), ('{DIRECT}', 2, 1, CREATED)"
-    ));
+        format!(
+            "INSERT INTO conversations (id, kind, direct_low, direct_high, last_seq, created_at, updated_at)
+             VALUES ('{DIRECT}', 'direct', 1, 2, 3, CREATED, CREATED)"
+        ),
+        format!(
+            "INSERT INTO user_conversations (conversation_id, user_id, read_seq, joined_at)
+             VALUES ('{DIRECT}', 1, 3, CREATED), ('{DIRECT}', 2, 1, CREATED)"
+        ),
+    ];
     for seq in 1..=3 {
         seed.push(format!(
             "INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, created_at)
@@ -38,47 +31,7 @@ async fn released_database(backend: Backend) -> TestDatabase {
                      '7f1c1f3e-2a55-4d2e-9a53-3f5a8f1f2d1{seq}', 'old {seq}', CREATED)"
         ));
     }
-    let seed: Vec<String> = seed
-        .into_iter()
-        .map(|s| s.replace("CREATED", created))
-        .collect();
-    match &database.url {
-        DatabaseUrl::Sqlite(url) => {
-            let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
-            let mut conn = sqlx::SqliteConnection::connect_with(&options.create_if_missing(true))
-                .await
-                .unwrap();
-            let mut release = sqlx::migrate!("../migrations/sqlite");
-            release.migrations = release
-                .migrations
-                .iter()
-                .filter(|m| m.version <= 5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into();
-            release.run(&mut conn).await.unwrap();
-            for statement in &seed {
-                let statement = statement.replace("true", "1").replace("false", "0");
-                sqlx::query(&statement).execute(&mut conn).await.unwrap();
-            }
-        }
-        DatabaseUrl::Postgres(url) => {
-            let mut conn = sqlx::PgConnection::connect(url.expose()).await.unwrap();
-            let mut release = sqlx::migrate!("../migrations/postgres");
-            release.migrations = release
-                .migrations
-                .iter()
-                .filter(|m| m.version <= 5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into();
-            release.run(&mut conn).await.unwrap();
-            for statement in &seed {
-                sqlx::query(statement).execute(&mut conn).await.unwrap();
-            }
-        }
-    }
-    database
+    crate::released::database_at(backend, 5, &seed).await
 }
 
 async fn upgrade_keeps_messages_and_numbers_their_changes(backend: Backend) {

@@ -28,6 +28,7 @@ mod presence;
 mod process;
 mod profile;
 mod realtime;
+mod released;
 mod robustness;
 mod search;
 mod search_upgrade;

@@ -3,10 +3,8 @@
 //! later edits and deletions.
 
 use crate::helpers::{Backend, TestDatabase};
-use server::config::DatabaseUrl;
 use server::db::SearchQuery;
 use shared::{ConversationId, MessageId, UserId};
-use sqlx::Connection;
 
 const DIRECT: &str = "0b7f6c2c-9f55-4a3e-8a59-2b9d7d1e4c11";
 const TEXTS: [&str; 3] = [
@@ -23,13 +21,8 @@ fn message_id(seq: usize) -> MessageId {
     )
 }
 
-/// Runs the release's migrations (those before 0007) and fills the database as it would be.
+/// The release's database (migrations before 0007) with messages in it.
 async fn released_database(backend: Backend) -> TestDatabase {
-    let database = TestDatabase::new(backend).await;
-    let created = match backend {
-        Backend::Sqlite => "1700000000000",
-        Backend::Postgres => "now()",
-    };
     let mut seed = vec![
         "INSERT INTO users (id, email, email_key, display_name, name_key, password_hash, created_at, admin)
          VALUES (1, 'ana@example.com', 'ana@example.com', 'Ana', 'ana', 'x', CREATED, true),
@@ -57,47 +50,7 @@ async fn released_database(backend: Backend) -> TestDatabase {
             message_id(seq).0
         ));
     }
-    let seed: Vec<String> = seed
-        .into_iter()
-        .map(|s| s.replace("CREATED", created))
-        .collect();
-    match &database.url {
-        DatabaseUrl::Sqlite(url) => {
-            let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
-            let mut conn = sqlx::SqliteConnection::connect_with(&options.create_if_missing(true))
-                .await
-                .unwrap();
-            let mut release = sqlx::migrate!("../migrations/sqlite");
-            release.migrations = release
-                .migrations
-                .iter()
-                .filter(|m| m.version <= 6)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into();
-            release.run(&mut conn).await.unwrap();
-            for statement in &seed {
-                let statement = statement.replace("true", "1").replace("false", "0");
-                sqlx::query(&statement).execute(&mut conn).await.unwrap();
-            }
-        }
-        DatabaseUrl::Postgres(url) => {
-            let mut conn = sqlx::PgConnection::connect(url.expose()).await.unwrap();
-            let mut release = sqlx::migrate!("../migrations/postgres");
-            release.migrations = release
-                .migrations
-                .iter()
-                .filter(|m| m.version <= 6)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into();
-            release.run(&mut conn).await.unwrap();
-            for statement in &seed {
-                sqlx::query(statement).execute(&mut conn).await.unwrap();
-            }
-        }
-    }
-    database
+    crate::released::database_at(backend, 6, &seed).await
 }
 
 async fn upgrade_makes_old_messages_searchable(backend: Backend) {

@@ -8,7 +8,8 @@ use crate::realtime::ConnId;
 use crate::state::AppState;
 use shared::ws::ServerMsg;
 use shared::{
-    validate, Conversation, ConversationId, CreateConversationRequest, Message, MessageId, UserId,
+    validate, AroundPage, Conversation, ConversationId, CreateConversationRequest, Message,
+    MessageId, UserId,
 };
 use uuid::Uuid;
 
@@ -115,6 +116,57 @@ pub async fn history(
             },
         )
         .await?)
+}
+
+/// The page of `limit` messages (default 50) centred on `seq`, `seq` included: half older and
+/// half newer, the other side filling in near either end, so a `seq` past the newest gives the
+/// newest page. For opening a conversation at one message (a search result).
+pub async fn around(
+    state: &AppState,
+    me: &AuthUser,
+    id: ConversationId,
+    seq: i64,
+    limit: Option<i64>,
+) -> AppResult<AroundPage> {
+    let limit = limit.unwrap_or(HISTORY_DEFAULT);
+    if !(1..=HISTORY_MAX).contains(&limit) {
+        return Err(AppError::field("limit", "Use a limit from 1 to 100."));
+    }
+    if seq < 1 {
+        return Err(AppError::field(
+            "around",
+            "Use a message's seq number (1 or more).",
+        ));
+    }
+    if !state.db.is_member(id, me.user.id).await? {
+        return Err(AppError::NotFound);
+    }
+    let older = |limit| HistoryQuery {
+        before: Some(seq.saturating_add(1)),
+        after: None,
+        limit,
+    };
+    let (mut messages, mut has_more_before) =
+        state.db.messages(id, older(limit - limit / 2)).await?;
+    let newer = HistoryQuery {
+        before: None,
+        after: Some(seq),
+        limit: limit - messages.len() as i64,
+    };
+    let (newer, has_more_after) = state.db.messages(id, newer).await?;
+    if messages.len() + newer.len() < limit as usize && has_more_before {
+        // Near the newest: the older side takes the room left.
+        (messages, has_more_before) = state
+            .db
+            .messages(id, older(limit - newer.len() as i64))
+            .await?;
+    }
+    messages.extend(newer);
+    Ok(AroundPage {
+        messages,
+        has_more_before,
+        has_more_after,
+    })
 }
 
 pub struct Outgoing {

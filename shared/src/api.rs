@@ -225,6 +225,14 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
+/// `GET .../messages?around=SEQ`: a page centred on one message, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AroundPage {
+    pub messages: Vec<Message>,
+    pub has_more_before: bool,
+    pub has_more_after: bool,
+}
+
 /// `GET /api/search/messages`: matching messages, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchPage {

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -65,6 +66,8 @@ struct HistoryQuery {
     after: Option<i64>,
     /// Catch-up on changes: new or changed messages past this rev, ascending rev.
     changed_after: Option<i64>,
+    /// A page centred on this seq (`AroundPage`).
+    around: Option<i64>,
     limit: Option<i64>,
 }
 
@@ -73,14 +76,24 @@ async fn history(
     me: AuthUser,
     path: Result<Path<ConversationId>, PathRejection>,
     query: Result<Query<HistoryQuery>, QueryRejection>,
-) -> AppResult<Json<MessagePage>> {
+) -> AppResult<Response> {
     let id = conversation_id(path)?;
     let Query(q) = query.map_err(|_| {
         AppError::field(
             "limit",
-            "before, after, changed_after and limit are whole numbers.",
+            "before, after, changed_after, around and limit are whole numbers.",
         )
     })?;
+    if let Some(seq) = q.around {
+        if q.before.is_some() || q.after.is_some() || q.changed_after.is_some() {
+            return Err(AppError::field(
+                "around",
+                "around goes without before, after and changed_after.",
+            ));
+        }
+        let page = messaging::around(&state, &me, id, seq, q.limit).await?;
+        return Ok(Json(page).into_response());
+    }
     if let Some(rev) = q.changed_after {
         if q.before.is_some() || q.after.is_some() {
             return Err(AppError::field(
@@ -90,11 +103,11 @@ async fn history(
         }
         let (messages, has_more) =
             crate::changes::changed_after(&state, &me, id, rev, q.limit).await?;
-        return Ok(Json(MessagePage { messages, has_more }));
+        return Ok(Json(MessagePage { messages, has_more }).into_response());
     }
     let (messages, has_more) =
         messaging::history(&state, &me, id, q.before, q.after, q.limit).await?;
-    Ok(Json(MessagePage { messages, has_more }))
+    Ok(Json(MessagePage { messages, has_more }).into_response())
 }
 
 async fn send(

@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod admin_page;
+mod around;
 mod assets;
 mod auth;
 mod batching;

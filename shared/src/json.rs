@@ -8,7 +8,7 @@
 //! as a variant's name or `{"Variant": value}`), with one limit: numbers with a fraction or an
 //! exponent are refused unless they are skipped (an unknown field's value).
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 
@@ -331,15 +331,15 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
     ) -> Result<V::Value, Error> {
         if self.peek() != Some(b'{') {
             return match self.string()? {
-                Text::Borrowed(name) => visitor.visit_enum(UnitVariant(name)),
-                Text::Owned(name) => visitor.visit_enum(UnitVariant(&name)),
+                Text::Borrowed(name) => visitor.visit_enum(variants::UnitVariant(name)),
+                Text::Owned(name) => visitor.visit_enum(variants::UnitVariant(&name)),
             };
         }
         // `{"Variant": value}`, as a `Result` is written.
         self.enter()?;
         let name = self.string()?;
         self.eat(b':')?;
-        let value = visitor.visit_enum(Tagged {
+        let value = visitor.visit_enum(variants::Tagged {
             reader: &mut *self,
             name,
         })?;
@@ -424,89 +424,7 @@ impl<'de> MapAccess<'de> for Items<'_, 'de> {
     }
 }
 
-/// An enum written as an object with one entry, the variant's name and its value.
-struct Tagged<'a, 'de> {
-    reader: &'a mut Reader<'de>,
-    name: Text<'de>,
-}
-
-impl<'a, 'de> de::EnumAccess<'de> for Tagged<'a, 'de> {
-    type Error = Error;
-    type Variant = &'a mut Reader<'de>;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, Self::Variant), Error> {
-        let name = match &self.name {
-            Text::Borrowed(name) => name,
-            Text::Owned(name) => name.as_str(),
-        };
-        let name: de::value::StrDeserializer<'_, Error> = name.into_deserializer();
-        Ok((seed.deserialize(name)?, self.reader))
-    }
-}
-
-impl<'de> de::VariantAccess<'de> for &mut Reader<'de> {
-    type Error = Error;
-
-    fn unit_variant(self) -> Result<(), Error> {
-        <()>::deserialize(self)
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
-        seed.deserialize(self)
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_any(self, visitor)
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_any(self, visitor)
-    }
-}
-
-/// An enum written as the name of a variant without data.
-struct UnitVariant<'a>(&'a str);
-
-impl<'de> de::EnumAccess<'de> for UnitVariant<'_> {
-    type Error = Error;
-    type Variant = Self;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
-        let name: de::value::StrDeserializer<'_, Error> = self.0.into_deserializer();
-        Ok((seed.deserialize(name)?, self))
-    }
-}
-
-impl<'de> de::VariantAccess<'de> for UnitVariant<'_> {
-    type Error = Error;
-
-    fn unit_variant(self) -> Result<(), Error> {
-        Ok(())
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _: T) -> Result<T::Value, Error> {
-        Err(Error)
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Error> {
-        Err(Error)
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Error> {
-        Err(Error)
-    }
-}
+mod variants;
 
 #[cfg(test)]
 mod tests;

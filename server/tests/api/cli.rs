@@ -2,7 +2,7 @@
 //! server runs.
 
 use crate::helpers::{Backend, TestDatabase};
-use crate::process::{register_at, server, start, terminate};
+use crate::process::{direct_at, register_at, server, start, terminate};
 use crate::ws_client::connect_to;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -122,19 +122,9 @@ async fn a_backup_under_write_load_holds_every_acknowledged_message() {
     let (_, ana) = register_at(&base, "ana").await;
     let (bob_id, _) = register_at(&base, "bob").await;
     let client = reqwest::Client::new();
-    let conversation: Value = client
-        .post(format!("{base}/api/conversations"))
-        .bearer_auth(&ana)
-        .json(&json!({"member_ids": [bob_id]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let path = format!(
         "{base}/api/conversations/{}/messages",
-        conversation["id"].as_str().unwrap()
+        direct_at(&base, &ana, bob_id).await
     );
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

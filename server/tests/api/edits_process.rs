@@ -3,7 +3,7 @@
 //! was answered with success, each once, in rev order; numbering goes on without reuse.
 
 use crate::helpers::{Backend, TestDatabase};
-use crate::process::{register_at, server, start, terminate};
+use crate::process::{database_url, direct_at, register_at, server, start, terminate};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -50,10 +50,7 @@ async fn all_changes(
 
 async fn changed_after_survives_kill_9(backend: Backend) {
     let database = TestDatabase::new(backend).await;
-    let url = match &database.url {
-        server::config::DatabaseUrl::Sqlite(url) => url.clone(),
-        server::config::DatabaseUrl::Postgres(url) => url.expose().to_owned(),
-    };
+    let url = database_url(&database);
     let cwd = tempfile::tempdir().unwrap();
     let env = [
         ("LETUSCHAT_ADDR", "127.0.0.1:0"),
@@ -64,17 +61,7 @@ async fn changed_after_survives_kill_9(backend: Backend) {
     let client = reqwest::Client::new();
     let (_, ana) = register_at(&base, "ana").await;
     let (bob_id, bob) = register_at(&base, "bob").await;
-    let conversation: Value = client
-        .post(format!("{base}/api/conversations"))
-        .bearer_auth(&ana)
-        .json(&json!({"member_ids": [bob_id]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let c = conversation["id"].as_str().unwrap().to_owned();
+    let c = direct_at(&base, &ana, bob_id).await;
     let mut ids = Vec::new();
     for i in 0..MESSAGES {
         let sent: Value = client

@@ -28,6 +28,7 @@ mod metrics;
 mod presence;
 mod process;
 mod profile;
+mod reactions;
 mod realtime;
 mod released;
 mod robustness;

@@ -199,10 +199,7 @@ async fn nothing_acked_is_lost_to_kill_9(backend: Backend) {
     use std::collections::{BTreeMap, BTreeSet};
 
     let database = TestDatabase::new(backend).await;
-    let url = match &database.url {
-        server::config::DatabaseUrl::Sqlite(url) => url.clone(),
-        server::config::DatabaseUrl::Postgres(url) => url.expose().to_owned(),
-    };
+    let url = database_url(&database);
     let cwd = tempfile::tempdir().unwrap();
     let env = [
         ("LETUSCHAT_ADDR", "127.0.0.1:0"),
@@ -210,23 +207,16 @@ async fn nothing_acked_is_lost_to_kill_9(backend: Backend) {
         ("LETUSCHAT_BCRYPT_COST", "4"),
     ];
     let (mut child, base) = start(&mut server(cwd.path(), &env));
-    let client = reqwest::Client::new();
     let mut tokens = Vec::new();
     for name in ["ana", "bob"] {
         tokens.push(register_at(&base, name).await);
     }
-    let conversation: serde_json::Value = client
-        .post(format!("{base}/api/conversations"))
-        .bearer_auth(&tokens[0].1)
-        .json(&serde_json::json!({"member_ids": [tokens[1].0]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let conversation_id: shared::ConversationId =
-        serde_json::from_value(conversation["id"].clone()).unwrap();
+    let conversation_id = shared::ConversationId(
+        direct_at(&base, &tokens[0].1, tokens[1].0)
+            .await
+            .parse()
+            .unwrap(),
+    );
 
     let host = base.trim_start_matches("http://").to_owned();
     let mut ws = connect_to(&host, &tokens[0].1).await;
@@ -447,6 +437,30 @@ async fn two_processes_on_postgres_deliver_each_others_events() {
 
     assert!(terminate(&mut first).success());
     assert!(terminate(&mut second).success());
+}
+
+/// The `DATABASE_URL` a server process is given for `database`.
+pub fn database_url(database: &TestDatabase) -> String {
+    match &database.url {
+        server::config::DatabaseUrl::Sqlite(url) => url.clone(),
+        server::config::DatabaseUrl::Postgres(url) => url.expose().to_owned(),
+    }
+}
+
+/// Starts a direct conversation over HTTP at `base`, as the holder of `token`, with `other`;
+/// returns its id.
+pub async fn direct_at(base: &str, token: &str, other: i64) -> String {
+    let conversation: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/conversations"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "member_ids": [other] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    conversation["id"].as_str().unwrap().to_owned()
 }
 
 /// Signs `name` up on the server at `base`; returns the user id and token.

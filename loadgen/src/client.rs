@@ -140,6 +140,7 @@ impl Api {
             text: Some(text),
             img: None,
             reply_to: None,
+            file: None,
         };
         let path = format!("/api/conversations/{id}/messages");
         self.call(self.post(&path, Some(token), &body)).await

@@ -237,6 +237,7 @@ pub async fn run(
                 text: Some(tracker.text(next, due_us)),
                 img: None,
                 reply_to: None,
+                file: None,
             };
             let _ = writers[sender].send(frame(&msg));
             next += 1;

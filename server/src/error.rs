@@ -137,6 +137,9 @@ impl From<DbError> for AppError {
             DbError::UploadGone => {
                 AppError::field("img", "This image was removed as unused; attach it again.")
             }
+            DbError::FileGone => {
+                AppError::field("file", "This file was removed as unused; attach it again.")
+            }
             DbError::Refused(refusal) => refused(refusal),
             other => AppError::Internal(other.to_string()),
         }
@@ -151,7 +154,7 @@ fn refused(refusal: Refusal) -> AppError {
             code: "conflict",
             message: "This message was deleted.",
         },
-        Refusal::Blank => AppError::field("text", "Write something or keep an image."),
+        Refusal::Blank => AppError::field("text", "Write something, or keep an image or a file."),
         Refusal::TooManyEmoji => AppError::field(
             "emoji",
             format!(

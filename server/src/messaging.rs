@@ -176,6 +176,8 @@ pub struct Outgoing {
     pub img: Option<String>,
     /// A message of the same conversation this one answers.
     pub reply_to: Option<MessageId>,
+    /// A file's URL from `POST /api/files`.
+    pub file: Option<String>,
 }
 
 /// Stores a message and delivers it to every open connection of every member, except the
@@ -190,14 +192,21 @@ pub async fn send(
     let text = out.text.unwrap_or_default();
     validate::message_text(&text).map_err(|e| AppError::field("text", e))?;
     let img = out.img.filter(|url| !url.trim().is_empty());
-    if validate::is_blank(&text) && img.is_none() {
+    let file = out.file.filter(|url| !url.trim().is_empty());
+    if validate::is_blank(&text) && img.is_none() && file.is_none() {
+        return Err(AppError::field("text", "Write something or attach a file."));
+    }
+    if img.is_some() && file.is_some() {
         return Err(AppError::field(
-            "text",
-            "Write something or attach an image.",
+            "file",
+            "Attach an image or a file, not both.",
         ));
     }
     if let Some(url) = &img {
-        check_image(state, me.user.id, url).await?;
+        check_upload(state, me.user.id, url, Attached::Image).await?;
+    }
+    if let Some(url) = &file {
+        check_upload(state, me.user.id, url, Attached::File).await?;
     }
     if let Some(quoted) = out.reply_to {
         if let Err(refused) = check_reply(state, me, out.conversation_id, quoted).await {
@@ -217,6 +226,7 @@ pub async fn send(
         text,
         img,
         reply_to: out.reply_to,
+        file,
     };
     let (mut message, created) = state.db.insert_message(new).await?;
     // The batch stores rows; a quote, or a repeat's later changes, are read back (rare).
@@ -259,15 +269,37 @@ async fn check_reply(
     }
 }
 
-/// An image in a message must be one this server issued to the sender.
-async fn check_image(state: &AppState, sender: UserId, url: &str) -> AppResult<()> {
-    let refused = || AppError::field("img", "Attach an image you uploaded to this server.");
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attached {
+    /// `img`: from `POST /api/uploads`.
+    Image,
+    /// `file`: from `POST /api/files`.
+    File,
+}
+
+/// An image or a file in a message must be an upload of its kind that this server issued to
+/// the sender.
+async fn check_upload(
+    state: &AppState,
+    sender: UserId,
+    url: &str,
+    kind: Attached,
+) -> AppResult<()> {
+    let refused = || match kind {
+        Attached::Image => AppError::field("img", "Attach an image you uploaded to this server."),
+        Attached::File => AppError::field("file", "Attach a file you uploaded to this server."),
+    };
     let name = url.strip_prefix("/uploads/").ok_or_else(refused)?;
     if name.is_empty() || name.contains(|c: char| c == '/' || c.is_control()) {
         return Err(refused());
     }
-    match state.db.upload_owner(name).await? {
-        Some(owner) if owner == sender => Ok(()),
+    match state.db.upload(name).await? {
+        Some(upload)
+            if upload.owner == sender
+                && upload.original_name.is_some() == (kind == Attached::File) =>
+        {
+            Ok(())
+        }
         _ => Err(refused()),
     }
 }

@@ -21,15 +21,19 @@ const TOO_LARGE: &str = "Images may be at most 10 MiB.";
 
 /// Refuses a body that declares itself too large before a byte of it is read.
 pub async fn refuse_oversized(request: Request, next: Next) -> Response {
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    if declared_length(&request).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return AppError::PayloadTooLarge(TOO_LARGE).into_response();
     }
     next.run(request).await
+}
+
+/// The body's length as its `Content-Length` declares it.
+pub fn declared_length(request: &Request) -> Option<u64> {
+    request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
 /// The bytes of the part named `file`, never more than the limit. The rest of the body is read
@@ -102,6 +106,7 @@ pub async fn store_image(
         width: processed.width,
         height: processed.height,
         bytes: processed.bytes.len() as u64,
+        original_name: None,
     };
     if let Err(e) = state.db.record_upload(record).await {
         let _ = tokio::fs::remove_file(dir.join(&name)).await;
@@ -151,8 +156,8 @@ pub async fn set_avatar(state: &AppState, me: &AuthUser, bytes: Vec<u8>) -> AppR
         .ok_or(AppError::Unauthenticated)
 }
 
-/// Whether `name` could be one this server made (`{hex}.{ext}`, `avatar-{hex}.{ext}`): a plain
-/// file name, never a path, a hidden file or a half-written `.part`.
+/// Whether `name` could be one this server made (`{hex}.{ext}`, `avatar-{hex}.{ext}`,
+/// `file-{hex}`): a plain file name, never a path, a hidden file or a half-written `.part`.
 pub fn is_stored_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 100
@@ -200,7 +205,12 @@ mod tests {
 
     #[test]
     fn only_plain_file_names_are_stored_names() {
-        for name in ["0123abcd.png", "avatar-0123abcd.jpg", "a.gif"] {
+        for name in [
+            "0123abcd.png",
+            "avatar-0123abcd.jpg",
+            "a.gif",
+            "file-0123abcd",
+        ] {
             assert!(is_stored_name(name), "{name}");
         }
         for name in [
@@ -211,6 +221,7 @@ mod tests {
             "a/b.png",
             ".0123abcd.png.part",
             "x.part",
+            ".file-0123abcd.part",
             "a\\b.png",
             "%2e%2e",
             "a b.png",

@@ -112,7 +112,7 @@ pub struct Message {
     pub reply_to: Option<ReplyTo>,
     #[serde(default)]
     pub reactions: Vec<Reaction>,
-    /// A non-image attachment (not sent yet by this server: always null).
+    /// A non-image attachment (`POST /api/files`); null when there is none.
     #[serde(default)]
     pub file: Option<FileRef>,
 }
@@ -140,6 +140,11 @@ pub struct Reaction {
     pub user_ids: Vec<UserId>,
 }
 
+/// The largest file `POST /api/files` takes (25 MiB).
+pub const FILE_MAX_BYTES: u64 = 25 * 1024 * 1024;
+
+/// A file as stored (`POST /api/files`) and as a message carries it: `name` is the name it was
+/// uploaded under, `content_type` what the server judged from its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRef {
     pub url: String,
@@ -217,6 +222,9 @@ pub struct SendMessageRequest {
     /// A message of the same conversation this one answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<MessageId>,
+    /// A file's URL from `POST /api/files`, uploaded by the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

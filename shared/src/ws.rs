@@ -76,6 +76,9 @@ pub enum ClientMsg {
         /// Left out when null, so an older server (which refuses unknown fields) still reads it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<MessageId>,
+        /// A file's URL from `POST /api/files`; left out when null, as `reply_to`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
     },
     /// Changes one's own message's text; acked like `send` (with the changed message), errors
     /// carry `client_id`. `client_id` names this request only.

@@ -230,6 +230,7 @@ impl Chat {
             text: Some(text),
             img,
             reply_to,
+            file: None,
         };
         if !self.send_frame(frame) && self.link.get_untracked() == Link::Online {
             self.set_status(conversation_id, client_id, Status::Failed);

@@ -15,7 +15,7 @@ pub enum Refusal {
     NotSender,
     /// The message is deleted: it cannot be edited, reacted to or quoted.
     Deleted,
-    /// Blank text on a message without an image.
+    /// Blank text on a message without an image or a file.
     Blank,
     /// A new emoji past [`shared::REACTIONS_MAX`] distinct ones.
     TooManyEmoji,
@@ -27,7 +27,7 @@ pub struct Change {
     /// The messages whose `rev` it raised: the one changed, then the replies quoting it. Empty
     /// when it changed nothing (a repeated delete, reaction or unreaction).
     pub changed: Vec<MessageId>,
-    /// Uploads it stopped using (a deleted message's image); the caller deletes those nothing
+    /// Uploads it stopped using (a deleted message's image or file); the caller deletes those nothing
     /// else uses. Not in the change's transaction: deleting an upload row waits for sends that
     /// use it, which must not wait for the conversation lock the change holds.
     pub dropped: Vec<String>,

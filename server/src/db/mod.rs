@@ -27,7 +27,7 @@ pub use postgres::PgStore;
 pub use presence::Presence;
 pub use search::{Search, SearchQuery};
 pub use sqlite::SqliteStore;
-pub use uploads::Uploads;
+pub use uploads::{StoredUpload, Uploads};
 
 pub type Db = Arc<dyn Store>;
 
@@ -47,6 +47,9 @@ pub enum DbError {
     /// could be stored, and nothing was stored.
     #[error("upload gone")]
     UploadGone,
+    /// The same for a message's file.
+    #[error("file gone")]
+    FileGone,
     /// A change to a message that its rules refuse.
     #[error("refused: {0:?}")]
     Refused(Refusal),
@@ -113,6 +116,8 @@ pub struct UploadRecord {
     pub width: u32,
     pub height: u32,
     pub bytes: u64,
+    /// The name a file was uploaded under; `None` for an image or an avatar.
+    pub original_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +129,8 @@ pub struct NewMessage {
     pub img: Option<String>,
     /// Checked by the caller to be a message of the same conversation.
     pub reply_to: Option<MessageId>,
+    /// A file's URL (`/uploads/NAME`); the message copies its name, type and size.
+    pub file: Option<String>,
 }
 
 /// Which page of a conversation's history to read. Results are always in ascending `seq`.
@@ -239,8 +246,8 @@ pub trait Store:
 
     /// Stores a message with the conversation's next `seq`, in one transaction. Idempotent on
     /// (sender, client_id): a repeat returns the first message and `Created::Existing`.
-    /// `NotFound` when the sender is not a member; `UploadGone` when `img` names no upload of
-    /// the sender's (any more).
+    /// `NotFound` when the sender is not a member; `UploadGone` (`FileGone`) when `img`
+    /// (`file`) names no upload of the sender's (any more).
     async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)>;
     /// The message at `seq`, if there is one.
     async fn message_at(&self, id: ConversationId, seq: i64) -> DbResult<Option<Message>>;

@@ -123,6 +123,7 @@ async fn send(
         text: req.text,
         img: req.img,
         reply_to: req.reply_to,
+        file: req.file,
     };
     let (message, created) = messaging::send(&state, &me, out, None).await?;
     let status = if created == Created::New {

@@ -54,6 +54,7 @@ impl Client {
                 text,
                 img,
                 reply_to,
+                file,
             } => {
                 let out = Outgoing {
                     conversation_id,
@@ -61,6 +62,7 @@ impl Client {
                     text,
                     img,
                     reply_to,
+                    file,
                 };
                 match messaging::send(state, me, out, Some(self.conn)).await {
                     Ok((message, _)) => Step::Reply(ServerMsg::Ack { client_id, message }),

@@ -27,6 +27,7 @@ async fn a_burst_keeps_order_idempotency_and_membership(f: Fixture) {
         text: format!("from {}", sender.0),
         img: None,
         reply_to: None,
+        file: None,
     };
     // 200 messages at once over two conversations, each client_id sent twice, and an outsider.
     let mut burst = Vec::new();

@@ -184,6 +184,7 @@ async fn change_frames_are_refused_like_their_http_twins(app: TestApp) {
                 text: Some("re".into()),
                 img: None,
                 reply_to: Some(MessageId(Uuid::new_v4())),
+                file: None,
             },
             "validation_failed",
         ),
@@ -216,6 +217,7 @@ async fn change_frames_are_refused_like_their_http_twins(app: TestApp) {
             text: Some("re".into()),
             img: None,
             reply_to: Some(message_id),
+            file: None,
         })
         .await;
     match next(&mut bob_ws).await {

@@ -73,6 +73,7 @@ async fn upgrade_keeps_messages_and_numbers_their_changes(backend: Backend) {
             text: "new".into(),
             img: None,
             reply_to: Some(first),
+            file: None,
         })
         .await
         .unwrap();

@@ -93,6 +93,7 @@ fn record(name: &str, owner: UserId) -> UploadRecord {
         width: 1,
         height: 1,
         bytes: 1,
+        original_name: None,
     }
 }
 
@@ -108,6 +109,7 @@ fn with_image(
         text: String::new(),
         img: Some(format!("/uploads/{name}")),
         reply_to: None,
+        file: None,
     }
 }
 

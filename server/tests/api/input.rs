@@ -181,6 +181,7 @@ async fn a_websocket_send_with_a_nul_byte_gets_an_error_frame(app: TestApp) {
             text,
             img,
             reply_to: None,
+            file: None,
         })
         .await;
         match ws.next_event().await {

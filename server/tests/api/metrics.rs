@@ -181,6 +181,7 @@ async fn counts_what_happened(app: TestApp) {
         text: Some(text.into()),
         img: None,
         reply_to: None,
+        file: None,
     };
     let first = uuid::Uuid::new_v4();
     for (client_id, text) in [

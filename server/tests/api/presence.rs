@@ -44,6 +44,7 @@ async fn write(f: &Fixture, conversation: ConversationId, sender: UserId) {
         text: "hi".into(),
         img: None,
         reply_to: None,
+        file: None,
     })
     .await
     .unwrap();
@@ -157,6 +158,7 @@ async fn events_published_while_the_bus_is_down_are_not_silently_missed() {
         text: Some("while the bus is down".into()),
         img: None,
         reply_to: None,
+        file: None,
     };
     ana_ws.send(&send).await;
     let mut tries = 1;

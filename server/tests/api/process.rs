@@ -227,6 +227,7 @@ async fn nothing_acked_is_lost_to_kill_9(backend: Backend) {
             text: Some(format!("message {i}")),
             img: None,
             reply_to: None,
+            file: None,
         })
         .collect();
     // Like a real client: a window of sends in flight, the next going out as acks come back.
@@ -389,6 +390,7 @@ async fn two_processes_on_postgres_deliver_each_others_events() {
         text: Some("across".into()),
         img: None,
         reply_to: None,
+        file: None,
     })
     .await;
     let acked = match ana.next_event().await {

@@ -23,6 +23,7 @@ fn send(conversation: &str, text: &str) -> (Uuid, ClientMsg) {
         text: Some(text.into()),
         img: None,
         reply_to: None,
+        file: None,
     };
     (client_id, msg)
 }

@@ -49,6 +49,7 @@ fn text(conversation_id: ConversationId, sender_id: UserId, text: &str) -> NewMe
         text: text.into(),
         img: None,
         reply_to: None,
+        file: None,
     }
 }
 

@@ -260,6 +260,7 @@ async fn uploads_remember_their_owner(f: Fixture) {
         width: 10,
         height: 20,
         bytes: 300,
+        original_name: None,
     };
     f.db.record_upload(upload).await.unwrap();
     assert_eq!(f.db.upload_owner("abc.png").await.unwrap(), Some(ids[0]));

@@ -15,6 +15,7 @@ struct Target {
     sender: UserId,
     deleted: bool,
     img: Option<String>,
+    file: Option<String>,
 }
 
 /// Locks the conversation (when `user` is a member) and reads `message` of it.
@@ -35,7 +36,7 @@ async fn lock(
     .await?;
     member.ok_or(DbError::NotFound)?;
     let row = sqlx::query(
-        "SELECT sender_id, deleted, img FROM messages WHERE id = $1 AND conversation_id = $2",
+        "SELECT sender_id, deleted, img, file FROM messages WHERE id = $1 AND conversation_id = $2",
     )
     .bind(message.0)
     .bind(conversation.0)
@@ -46,6 +47,7 @@ async fn lock(
         sender: UserId(row.try_get("sender_id")?),
         deleted: row.try_get("deleted")?,
         img: row.try_get("img")?,
+        file: row.try_get("file")?,
     })
 }
 
@@ -103,7 +105,7 @@ impl Changes for PgStore {
         if target.deleted {
             return Err(DbError::Refused(Refusal::Deleted));
         }
-        if shared::validate::is_blank(text) && target.img.is_none() {
+        if shared::validate::is_blank(text) && target.img.is_none() && target.file.is_none() {
             return Err(DbError::Refused(Refusal::Blank));
         }
         // Overwritten in place: the old text is kept nowhere.
@@ -133,7 +135,8 @@ impl Changes for PgStore {
             return Ok(Change::default());
         }
         sqlx::query(
-            "UPDATE messages SET text = '', img = NULL, deleted = true, reply_to_id = NULL
+            "UPDATE messages SET text = '', img = NULL, deleted = true, reply_to_id = NULL,
+                    file = NULL, file_name = NULL, file_type = NULL, file_bytes = NULL
              WHERE id = $1",
         )
         .bind(message.0)
@@ -147,12 +150,11 @@ impl Changes for PgStore {
         renumber(&mut tx, conversation, &ids).await?;
         tx.commit().await?;
         Ok(Change {
-            dropped: target
-                .img
-                .as_deref()
-                .and_then(upload_name)
+            dropped: [target.img, target.file]
+                .iter()
+                .flatten()
+                .filter_map(|url| upload_name(url))
                 .map(str::to_owned)
-                .into_iter()
                 .collect(),
             ..changed(ids)
         })

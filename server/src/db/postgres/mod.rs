@@ -19,12 +19,13 @@ pub struct PgStore {
 
 /// A message's own columns (the quote and the reactions are read apart).
 const MESSAGE_COLUMNS: &str =
-    "id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id";
+    "id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id,
+     file, file_name, file_type, file_bytes";
 
 /// Messages (`m`) with the message each quotes; `WHERE` and the rest follow.
 const SELECT_MESSAGES: &str = "
     SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.text, m.img, m.created_at,
-           m.rev, m.edited_at, m.deleted, m.reply_to_id,
+           m.rev, m.edited_at, m.deleted, m.reply_to_id, m.file, m.file_name, m.file_type, m.file_bytes,
            q.seq AS quote_seq, q.sender_id AS quote_sender, q.text AS quote_text
       FROM messages m LEFT JOIN messages q ON q.id = m.reply_to_id";
 
@@ -200,8 +201,8 @@ impl Store for PgStore {
 
     async fn record_upload(&self, upload: UploadRecord) -> DbResult<()> {
         sqlx::query(
-            "INSERT INTO uploads (name, owner_id, content_type, width, height, bytes)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO uploads (name, owner_id, content_type, width, height, bytes, original_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&upload.name)
         .bind(upload.owner_id.0)
@@ -209,6 +210,7 @@ impl Store for PgStore {
         .bind(upload.width as i32)
         .bind(upload.height as i32)
         .bind(upload.bytes as i64)
+        .bind(&upload.original_name)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -28,18 +28,20 @@ pub async fn insert_messages(pool: PgPool, batch: Vec<NewMessage>) -> Vec<Sent> 
 }
 
 /// Stores a whole batch in one round trip: keeps members' messages with unused client_ids
-/// (the first of any repeats) whose images' uploads still exist, raises each conversation's seq
+/// (the first of any repeats) whose images' and files' uploads still exist, raises each conversation's seq
 /// and its change number (`rev`) by how many it gets, numbers them in arrival order, inserts them
 /// and marks them read by
 /// their senders. The uploads are locked (`KEY SHARE`) until the commit, so the sweep of unused
 /// uploads cannot delete one that a message in flight refers to (`uploads.rs`).
 const SEND_ALL: &str = "
     WITH input AS (
-        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[])
-            WITH ORDINALITY AS t (id, conversation_id, sender_id, client_id, text, img, upload, reply_to_id, ord)
+        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[],
+                             $9::text[], $10::text[])
+            WITH ORDINALITY AS t (id, conversation_id, sender_id, client_id, text, img, upload, reply_to_id, file, file_upload, ord)
     ), attachable AS (
-        SELECT name, owner_id FROM uploads
-         WHERE name IN (SELECT upload FROM input WHERE upload IS NOT NULL)
+        SELECT name, owner_id, original_name, content_type, bytes FROM uploads
+         WHERE name IN (SELECT upload FROM input WHERE upload IS NOT NULL
+                        UNION ALL SELECT file_upload FROM input WHERE file_upload IS NOT NULL)
          FOR KEY SHARE
     ), fresh AS (
         SELECT DISTINCT ON (i.sender_id, i.client_id) i.* FROM input i
@@ -49,6 +51,8 @@ const SEND_ALL: &str = "
                             WHERE m.sender_id = i.sender_id AND m.client_id = i.client_id)
            AND (i.img IS NULL OR EXISTS (SELECT 1 FROM attachable a
                                           WHERE a.name = i.upload AND a.owner_id = i.sender_id))
+           AND (i.file IS NULL OR EXISTS (SELECT 1 FROM attachable a
+                                           WHERE a.name = i.file_upload AND a.owner_id = i.sender_id))
          ORDER BY i.sender_id, i.client_id, i.ord
     ), counted AS (
         SELECT conversation_id, count(*) AS n FROM fresh GROUP BY conversation_id
@@ -61,10 +65,14 @@ const SEND_ALL: &str = "
                b.rev_base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS rev
           FROM fresh f JOIN bump b ON b.id = f.conversation_id
     ), inserted AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id)
-        SELECT id, conversation_id, seq, sender_id, client_id, text, img, now(), rev, reply_to_id FROM numbered
+        INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id,
+                              file, file_name, file_type, file_bytes)
+        SELECT n.id, n.conversation_id, n.seq, n.sender_id, n.client_id, n.text, n.img, now(), n.rev, n.reply_to_id,
+               n.file, f.original_name, f.content_type, f.bytes
+          FROM numbered n LEFT JOIN attachable f ON f.name = n.file_upload
         ON CONFLICT (sender_id, client_id) DO NOTHING
-        RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id
+        RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id,
+                  file, file_name, file_type, file_bytes
     ), seen AS (
         UPDATE user_conversations u SET read_seq = s.seq
           FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM inserted GROUP BY 1, 2) s
@@ -82,11 +90,23 @@ async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> 
         .bind(column(|m| m.client_id))
         .bind(batch.iter().map(|m| m.text.clone()).collect::<Vec<_>>())
         .bind(batch.iter().map(|m| m.img.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(upload_of).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|m| upload_of(m.img.as_deref()))
+                .collect::<Vec<_>>(),
+        )
         .bind(
             batch
                 .iter()
                 .map(|m| m.reply_to.map(|r| r.0))
+                .collect::<Vec<_>>(),
+        )
+        .bind(batch.iter().map(|m| m.file.clone()).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|m| upload_of(m.file.as_deref()))
                 .collect::<Vec<_>>(),
         )
         .fetch_all(&mut *tx)
@@ -114,8 +134,8 @@ async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> 
     Ok(results)
 }
 
-/// For a message the batch did not store: the client_id was used before, its upload is gone,
-/// or the sender is not a member.
+/// For a message the batch did not store: the client_id was used before, an upload of it is
+/// gone, or the sender is not a member.
 async fn existing(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> Sent {
     let row = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_id = $2"
@@ -127,26 +147,53 @@ async fn existing(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> Sent 
     if let Some(row) = row {
         return Ok((message(&row)?, Created::Existing));
     }
-    if new.img.is_some() && !lock_upload(tx, new).await? {
-        return Err(DbError::UploadGone);
-    }
+    lock_uploads(tx, new).await?;
     Err(DbError::NotFound)
 }
 
-/// The name of the upload a message's image points to.
-fn upload_of(new: &NewMessage) -> Option<String> {
-    new.img.as_deref().and_then(upload_name).map(str::to_owned)
+/// The name of the upload a message's image or file URL points to.
+fn upload_of(url: Option<&str>) -> Option<String> {
+    url.and_then(upload_name).map(str::to_owned)
 }
 
-/// Whether the sender's upload that `new`'s image names exists; it stays locked against the
-/// sweep of unused uploads until `tx` ends.
-async fn lock_upload(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> DbResult<bool> {
-    let row = sqlx::query("SELECT 1 FROM uploads WHERE name = $1 AND owner_id = $2 FOR KEY SHARE")
-        .bind(upload_of(new))
-        .bind(new.sender_id.0)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(row.is_some())
+/// A file as the message copies it: its upload's original name, type and size.
+type FileColumns = (Option<String>, Option<String>, Option<i64>);
+
+/// Checks that the sender's uploads that `new`'s image and file name exist (`UploadGone`,
+/// `FileGone`); they stay locked against the sweep of unused uploads until `tx` ends. Returns
+/// the file's columns.
+async fn lock_uploads(
+    tx: &mut Transaction<'_, Postgres>,
+    new: &NewMessage,
+) -> DbResult<FileColumns> {
+    if let Some(img) = &new.img {
+        lock_upload(tx, img, new.sender_id)
+            .await?
+            .ok_or(DbError::UploadGone)?;
+    }
+    let Some(file) = &new.file else {
+        return Ok((None, None, None));
+    };
+    let (name, content_type, bytes) = lock_upload(tx, file, new.sender_id)
+        .await?
+        .ok_or(DbError::FileGone)?;
+    Ok((name, Some(content_type), Some(bytes)))
+}
+
+/// The sender's upload that `url` names, locked (`KEY SHARE`) until `tx` ends.
+async fn lock_upload(
+    tx: &mut Transaction<'_, Postgres>,
+    url: &str,
+    sender: UserId,
+) -> DbResult<Option<(Option<String>, String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT original_name, content_type, bytes FROM uploads
+          WHERE name = $1 AND owner_id = $2 FOR KEY SHARE",
+    )
+    .bind(upload_name(url))
+    .bind(sender.0)
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 /// The careful path for one message: checks first, and rolls back if the same client_id
@@ -166,9 +213,7 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
         return Ok((first, Created::Existing));
     }
     let mut tx = pool.begin().await?;
-    if new.img.is_some() && !lock_upload(&mut tx, &new).await? {
-        return Err(DbError::UploadGone);
-    }
+    let (file_name, file_type, file_bytes) = lock_uploads(&mut tx, &new).await?;
     // Only a member's row matches, so a stranger's send changes nothing.
     let numbers: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE conversations SET last_seq = last_seq + 1, rev = rev + 1, updated_at = now()
@@ -181,8 +226,9 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
         .await?;
     let (seq, rev) = numbers.ok_or(DbError::NotFound)?;
     let row = sqlx::query(&format!(
-        "INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9)
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id,
+                               file, file_name, file_type, file_bytes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11, $12, $13)
              ON CONFLICT (sender_id, client_id) DO NOTHING
              RETURNING {MESSAGE_COLUMNS}"
     ))
@@ -195,6 +241,10 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
     .bind(&new.img)
     .bind(rev)
     .bind(new.reply_to.map(|r| r.0))
+    .bind(&new.file)
+    .bind(file_name)
+    .bind(file_type)
+    .bind(file_bytes)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {

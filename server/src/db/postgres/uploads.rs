@@ -5,6 +5,14 @@ use super::*;
 
 #[async_trait]
 impl Uploads for PgStore {
+    async fn upload(&self, name: &str) -> DbResult<Option<StoredUpload>> {
+        let row = sqlx::query(UPLOAD)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(stored_upload).transpose()
+    }
+
     async fn may_see_upload(&self, name: &str, viewer: UserId) -> DbResult<bool> {
         let allowed: bool = sqlx::query_scalar(MAY_SEE_UPLOAD)
             .bind(name)
@@ -76,4 +84,13 @@ impl Uploads for PgStore {
         tx.commit().await?;
         Ok(deleted == 1)
     }
+}
+
+fn stored_upload(row: &PgRow) -> DbResult<StoredUpload> {
+    Ok(StoredUpload {
+        owner: UserId(row.try_get("owner_id")?),
+        content_type: row.try_get("content_type")?,
+        bytes: row.try_get::<i64, _>("bytes")?.max(0) as u64,
+        original_name: row.try_get("original_name")?,
+    })
 }

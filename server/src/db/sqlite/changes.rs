@@ -14,6 +14,7 @@ struct Target {
     sender: UserId,
     deleted: bool,
     img: Option<String>,
+    file: Option<String>,
 }
 
 /// Reads `message` of `conversation` when `user` is a member of it.
@@ -24,7 +25,7 @@ async fn target(
     user: UserId,
 ) -> DbResult<Target> {
     let row = sqlx::query(
-        "SELECT m.sender_id, m.deleted, m.img FROM messages m
+        "SELECT m.sender_id, m.deleted, m.img, m.file FROM messages m
           WHERE m.id = ?1 AND m.conversation_id = ?2
             AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ?2 AND user_id = ?3)",
     )
@@ -38,6 +39,7 @@ async fn target(
         sender: UserId(row.try_get("sender_id")?),
         deleted: row.try_get("deleted")?,
         img: row.try_get("img")?,
+        file: row.try_get("file")?,
     })
 }
 
@@ -101,7 +103,7 @@ impl Changes for SqliteStore {
         if target.deleted {
             return Err(DbError::Refused(Refusal::Deleted));
         }
-        if shared::validate::is_blank(text) && target.img.is_none() {
+        if shared::validate::is_blank(text) && target.img.is_none() && target.file.is_none() {
             return Err(DbError::Refused(Refusal::Blank));
         }
         // Overwritten in place: the old text is kept nowhere.
@@ -132,7 +134,8 @@ impl Changes for SqliteStore {
             return Ok(Change::default());
         }
         sqlx::query(
-            "UPDATE messages SET text = '', img = NULL, deleted = 1, reply_to_id = NULL
+            "UPDATE messages SET text = '', img = NULL, deleted = 1, reply_to_id = NULL,
+                    file = NULL, file_name = NULL, file_type = NULL, file_bytes = NULL
              WHERE id = ?1",
         )
         .bind(message.to_string())
@@ -146,12 +149,11 @@ impl Changes for SqliteStore {
         renumber(&mut tx, conversation, &ids).await?;
         tx.commit().await?;
         Ok(Change {
-            dropped: target
-                .img
-                .as_deref()
-                .and_then(upload_name)
+            dropped: [target.img, target.file]
+                .iter()
+                .flatten()
+                .filter_map(|url| upload_name(url))
                 .map(str::to_owned)
-                .into_iter()
                 .collect(),
             ..changed(ids)
         })

@@ -55,6 +55,19 @@ pub(super) fn message(row: &SqliteRow) -> DbResult<Message> {
             None => None,
         },
         reactions: Vec::new(),
-        file: None,
+        file: file(row)?,
     })
+}
+
+/// A message's file, from the columns it copied from its upload (all set, or none).
+fn file(row: &SqliteRow) -> DbResult<Option<shared::FileRef>> {
+    let Some(url) = row.try_get::<Option<String>, _>("file")? else {
+        return Ok(None);
+    };
+    Ok(Some(shared::FileRef {
+        url,
+        name: row.try_get("file_name")?,
+        content_type: row.try_get("file_type")?,
+        bytes: row.try_get::<i64, _>("file_bytes")?.max(0) as u64,
+    }))
 }

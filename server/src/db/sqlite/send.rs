@@ -57,10 +57,11 @@ async fn insert_all(write: &SqlitePool, batch: &[NewMessage]) -> DbResult<Vec<Se
 /// running the statements.
 const CHUNK: usize = 16;
 
-/// For one message: bump the conversation's seq and change number (only for a member, only for a client_id not
-/// used yet, and only while the sender's upload its image names still exists: the sweep of
-/// unused uploads runs on this same connection, so it comes wholly before or after), insert the
-/// message with it, and mark it read by its sender. `changes()` tells each statement whether
+/// For one message: bump the conversation's seq and change number (only for a member, only for a
+/// client_id not used yet, and only while the sender's uploads its image and its file name still
+/// exist: the sweep of unused uploads runs on this same connection, so it comes wholly before or
+/// after), insert the message with it (and its file's name, type and size from the upload), and
+/// mark it read by its sender. `changes()` tells each statement whether
 /// the one before it took effect. Parameters are positional (`store` binds them in order):
 /// sqlx binds numbered ones wrongly when one query has many statements.
 const SEND: &str = "
@@ -68,10 +69,15 @@ const SEND: &str = "
      WHERE id = ?
        AND EXISTS (SELECT 1 FROM user_conversations WHERE conversation_id = ? AND user_id = ?)
        AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ? AND client_id = ?)
+       AND (? IS NULL OR EXISTS (SELECT 1 FROM uploads WHERE name = ? AND owner_id = ?))
        AND (? IS NULL OR EXISTS (SELECT 1 FROM uploads WHERE name = ? AND owner_id = ?));
-    INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id)
-     SELECT ?, ?, last_seq, ?, ?, ?, ?, ?, rev, ? FROM conversations WHERE id = ? AND changes() = 1
-     RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id;
+    INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, reply_to_id,
+                          file, file_name, file_type, file_bytes)
+     SELECT ?, ?, c.last_seq, ?, ?, ?, ?, ?, c.rev, ?, ?, f.original_name, f.content_type, f.bytes
+       FROM conversations c LEFT JOIN uploads f ON f.name = ?
+      WHERE c.id = ? AND changes() = 1
+     RETURNING id, conversation_id, seq, sender_id, client_id, text, img, created_at, rev, edited_at, deleted, reply_to_id,
+               file, file_name, file_type, file_bytes;
     UPDATE user_conversations SET read_seq = (SELECT last_seq FROM conversations WHERE id = ?)
      WHERE conversation_id = ? AND user_id = ? AND changes() = 1;";
 
@@ -101,6 +107,9 @@ async fn store(
             .bind(&new.img)
             .bind(new.img.as_deref().and_then(upload_name))
             .bind(sender)
+            .bind(&new.file)
+            .bind(new.file.as_deref().and_then(upload_name))
+            .bind(sender)
             .bind(Uuid::new_v4().to_string())
             .bind(conversation.clone())
             .bind(sender)
@@ -109,6 +118,8 @@ async fn store(
             .bind(&new.img)
             .bind(at)
             .bind(new.reply_to.map(|r| r.to_string()))
+            .bind(&new.file)
+            .bind(new.file.as_deref().and_then(upload_name))
             .bind(conversation.clone())
             .bind(conversation.clone())
             .bind(conversation)
@@ -122,8 +133,8 @@ async fn store(
     Ok(())
 }
 
-/// For a message the batch did not store: the client_id was used before, its upload is gone,
-/// or the sender is not a member.
+/// For a message the batch did not store: the client_id was used before, an upload of it is
+/// gone, or the sender is not a member.
 async fn existing(tx: &mut Transaction<'_, Sqlite>, new: &NewMessage) -> Sent {
     let row = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ?1 AND client_id = ?2"
@@ -135,14 +146,18 @@ async fn existing(tx: &mut Transaction<'_, Sqlite>, new: &NewMessage) -> Sent {
     if let Some(row) = row {
         return Ok((message(&row)?, Created::Existing));
     }
-    if let Some(img) = &new.img {
+    for (url, gone) in [
+        (&new.img, DbError::UploadGone),
+        (&new.file, DbError::FileGone),
+    ] {
+        let Some(url) = url else { continue };
         let upload = sqlx::query("SELECT 1 FROM uploads WHERE name = ?1 AND owner_id = ?2")
-            .bind(upload_name(img))
+            .bind(upload_name(url))
             .bind(new.sender_id.0)
             .fetch_optional(&mut **tx)
             .await?;
         if upload.is_none() {
-            return Err(DbError::UploadGone);
+            return Err(gone);
         }
     }
     Err(DbError::NotFound)

@@ -6,6 +6,14 @@ use super::*;
 
 #[async_trait]
 impl Uploads for SqliteStore {
+    async fn upload(&self, name: &str) -> DbResult<Option<StoredUpload>> {
+        let row = sqlx::query(UPLOAD)
+            .bind(name)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(stored_upload).transpose()
+    }
+
     async fn may_see_upload(&self, name: &str, viewer: UserId) -> DbResult<bool> {
         let allowed: bool = sqlx::query_scalar(MAY_SEE_UPLOAD)
             .bind(name)
@@ -48,4 +56,13 @@ impl Uploads for SqliteStore {
         .rows_affected();
         Ok(deleted == 1)
     }
+}
+
+fn stored_upload(row: &SqliteRow) -> DbResult<StoredUpload> {
+    Ok(StoredUpload {
+        owner: UserId(row.try_get("owner_id")?),
+        content_type: row.try_get("content_type")?,
+        bytes: row.try_get::<i64, _>("bytes")?.max(0) as u64,
+        original_name: row.try_get("original_name")?,
+    })
 }

@@ -213,6 +213,13 @@ pub async fn spawn_app_with(backend: Backend, configure: fn(&mut Settings)) -> T
     app
 }
 
+/// The server on `database` as it is: an upgrade test's database from an earlier release.
+pub async fn spawn_app_on(backend: Backend, database: TestDatabase) -> TestApp {
+    let mut app = TestApp::unstarted(backend, std::sync::Arc::new(database), |_| {});
+    app.launch().await;
+    app
+}
+
 impl TestApp {
     fn unstarted(
         backend: Backend,

@@ -18,6 +18,7 @@ both!(spawn_app =>
     only_who_may_see_a_file_downloads_it,
     a_message_carries_only_its_senders_file_and_not_an_image_too,
     deleting_the_message_deletes_its_file,
+    the_sweep_keeps_sent_files_and_takes_unsent_ones,
 );
 
 /// A multipart body as a browser makes it: the name raw UTF-8, with `"`, CR and LF written as
@@ -357,4 +358,21 @@ async fn deleting_the_message_deletes_its_file(app: TestApp) {
         "{:?}",
         stored_files(&app)
     );
+}
+
+async fn the_sweep_keeps_sent_files_and_takes_unsent_ones(app: TestApp) {
+    let (_, ana) = person(&app, "Ana").await;
+    let (bob_id, _) = person(&app, "Bob").await;
+    let c = start(&app, &ana, &[bob_id], None).await;
+    let sent = upload_ok(&app, &ana, "sent.txt", b"kept").await;
+    let unsent = upload_ok(&app, &ana, "unsent.txt", b"swept").await;
+    let response = send_file(&app, &ana, &c, json!({"file": sent["url"]})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let later = shared::Timestamp(chrono::Utc::now().timestamp_millis() + 60_000);
+    let swept = app.db().delete_unused_uploads(later, 100).await.unwrap();
+    let name = |file: &Value| file["url"].as_str().unwrap()["/uploads/".len()..].to_owned();
+    assert_eq!(swept, [name(&unsent)]);
+    // Too late now: the sweep took it.
+    let response = send_file(&app, &ana, &c, json!({"file": unsent["url"]})).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -112,7 +112,7 @@ test('a change the server refuses is put back, with the reason', async ({ browse
   await bubble(ana, 'Hi Bob').getByRole('button', { name: 'Edit' }).click();
   await ana.getByLabel('Edit message').fill('   ');
   await ana.getByLabel('Edit message').press('Enter');
-  await expect(ana.getByRole('alert')).toHaveText('Could not edit the message: Write something or keep an image.');
+  await expect(ana.getByRole('alert')).toHaveText('Could not edit the message: Write something, or keep an image or a file.');
   await expect(log(ana).getByText('Hi Bob', { exact: true })).toBeVisible();
   await expect(bubble(ana, 'Hi Bob').getByText('(edited)')).toHaveCount(0);
   await expect(log(bob).getByText('Hi Bob', { exact: true })).toBeVisible();

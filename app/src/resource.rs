@@ -29,7 +29,8 @@ impl<T: DeserializeOwned> Decoder<T> for JsonBytes {
 
 pub type Loaded<T> = Resource<T, JsonBytes>;
 
-/// `Resource::new`, with the codec above.
+/// `Resource::new`, with the codec above. In the browser the fetcher's future need not be
+/// `Send` (the WASM has one thread): requests there are made with browser objects.
 #[track_caller]
 pub fn load<T, S, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
@@ -38,7 +39,19 @@ pub fn load<T, S, Fut>(
 where
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
     S: PartialEq + Clone + Send + Sync + 'static,
-    Fut: Future<Output = T> + Send + 'static,
+    Fut: Future<Output = T> + MaybeSend + 'static,
 {
+    #[cfg(feature = "hydrate")]
+    let fetcher = move |s| send_wrapper::SendWrapper::new(fetcher(s));
     Resource::new_with_options(source, fetcher, false)
 }
+
+/// `Send`, except in the browser.
+#[cfg(feature = "hydrate")]
+pub trait MaybeSend {}
+#[cfg(feature = "hydrate")]
+impl<T> MaybeSend for T {}
+#[cfg(not(feature = "hydrate"))]
+pub trait MaybeSend: Send {}
+#[cfg(not(feature = "hydrate"))]
+impl<T: Send> MaybeSend for T {}

@@ -1,7 +1,7 @@
 //! Who is signed in, for every screen: one resource, refetched whenever a sign-in, sign-up or
 //! sign-out completes.
 
-use crate::api::{current_user, ApiError, Login, Logout, Register};
+use crate::api::{ApiError, Login, Logout, Register};
 use crate::resource::{load, Loaded};
 use leptos::prelude::*;
 use shared::Me;
@@ -26,7 +26,7 @@ pub fn provide() {
                 logout.version().get(),
             )
         },
-        |_| current_user(),
+        |_| crate::chat::http::me(),
     );
     provide_context(Session {
         user,

@@ -9,7 +9,7 @@ test('an image is sent with a preview and progress, and seen by the other person
   await ana.getByLabel('Search users').fill('bob');
   await ana.getByRole('button', { name: 'Bob', exact: true }).click();
 
-  await ana.getByLabel('Attach image').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png(320, 200) });
+  await ana.getByLabel('Attach file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png(320, 200) });
   await expect(ana.getByAltText('Image to send')).toBeVisible();
   await ana.getByLabel('Message', { exact: true }).fill('Look at this');
   await ana.getByRole('button', { name: 'Send' }).click();

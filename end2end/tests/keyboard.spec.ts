@@ -71,7 +71,7 @@ test('sign in, find a person and send a message with the keyboard only', async (
   // Back through the rest of the screen: the history can be scrolled, then the attachment
   // picker; "Send" waits for text.
   await page.keyboard.type('x');
-  await tabTo(page, 'the image picker', page.getByLabel('Attach image'));
+  await tabTo(page, 'the file picker', page.getByLabel('Attach file'));
   await tabTo(page, 'Send', page.getByRole('button', { name: 'Send' }));
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Shift+Tab');

@@ -108,7 +108,7 @@ test('images sit on their sender\'s side, captions fit, and hover differs from t
   };
   await addButton();
 
-  await ana.getByLabel('Attach image').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: png(300, 200) });
+  await ana.getByLabel('Attach file').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: png(300, 200) });
   await ana.getByLabel('Message', { exact: true }).fill('Look');
   await ana.getByLabel('Message', { exact: true }).press('Enter');
   const log = ana.getByRole('log', { name: 'Messages' });

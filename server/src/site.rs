@@ -10,6 +10,7 @@ mod headers;
 #[cfg(test)]
 mod scan;
 mod sign_up;
+mod signed_in;
 
 pub use files::{leptos_options, SiteError};
 
@@ -59,6 +60,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             sign_up::invitation_notice,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            signed_in::leave_sign_in_pages,
         ))
         .route_layer(axum::middleware::from_fn_with_state(
             seal.clone(),

@@ -46,10 +46,8 @@ pub fn follow(chat: Chat) {
         // Untyped, as the live connection's listeners are: no second event binding in the WASM.
         window_event_listener_untyped("popstate", move |_| {
             let path = window().location().pathname().unwrap_or_default();
-            match chat
-                .conversations
-                .with_untracked(|list| wanted(&path, list))
-            {
+            let wanted = wanted(&path, &chat.conversations.read_untracked());
+            match wanted {
                 Some(Some(id)) => chat.open_conversation(id),
                 _ => chat.open.set(None),
             }

@@ -1,9 +1,9 @@
 //! One message in the open conversation: its text or image, the message it answers, its
 //! reactions, and what can be done with it (reply, react, and for one's own: edit, delete).
 
-use super::{clock_time, now_ms, Chat, Item, Mode, Status};
-use crate::components::{erased, Avatar};
-use leptos::either::EitherOf3;
+use super::{clock_time, now_ms, Chat, Mode, Row, Status};
+use crate::components::Avatar;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use shared::{ConversationId, Message, UserId};
 
@@ -11,7 +11,8 @@ use shared::{ConversationId, Message, UserId};
 const COMMON: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
 
 #[component]
-pub fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl IntoView {
+pub fn Bubble(chat: Chat, row: Row, seen_seq: Signal<Option<i64>>) -> impl IntoView {
+    let Row { item, grouped, day } = row;
     let message = item.message.clone();
     let mine = message.sender_id == chat.me_id();
     let sender = chat
@@ -25,14 +26,14 @@ pub fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl Int
     let status = item.status;
     let (conversation_id, client_id) = (message.conversation_id, message.client_id);
     let state = move || match status {
-        Status::Pending => Some(erased("Sending...")),
-        Status::Failed => Some(erased(view! {
+        Status::Pending => Some(Either::Left("Sending...")),
+        Status::Failed => Some(Either::Right(view! {
             <span class="failed">"Not sent. "</span>
             <button type="button" class="retry" on:click=move |_| chat.retry(conversation_id, client_id)>
                 "Retry"
             </button>
         })),
-        Status::Sent if mine && seen_seq.get() == Some(seq) => Some(erased("Seen")),
+        Status::Sent if mine && seen_seq.get() == Some(seq) => Some(Either::Left("Seen")),
         Status::Sent => None,
     };
     // Not erased: a bubble is never redrawn in place (a change gives it a new key), so the
@@ -47,9 +48,11 @@ pub fn Bubble(chat: Chat, item: Item, seen_seq: Signal<Option<i64>>) -> impl Int
         ),
     };
     view! {
+        {day.map(|day| view! { <h3 class="day">{day}</h3> })}
         <div
             class="message"
             class:own=mine
+            class:grouped=grouped
             class:pending=status == Status::Pending
             id=(status == Status::Sent).then(|| format!("m{seq}"))
             tabindex="-1"
@@ -75,8 +78,8 @@ fn Body(chat: Chat, message: Message, mine: bool, sent: bool, mode: Mode) -> imp
         let who = name_of(chat, conversation, quoted.sender_id);
         let text = if !quoted.text.is_empty() {
             quoted.text
-        } else if chat.shown(conversation, quoted.seq).is_some_and(|m| !m.deleted) {
-            "Image".into()
+        } else if let Some(m) = chat.shown(conversation, quoted.seq).filter(|m| !m.deleted) {
+            m.file.map_or_else(|| "Image".into(), |f| f.name)
         } else {
             "Message deleted".into()
         };
@@ -87,7 +90,12 @@ fn Body(chat: Chat, message: Message, mine: bool, sent: bool, mode: Mode) -> imp
             </button>
         }
     });
-    let text = (!message.text.is_empty()).then(|| view! { <p>{message.text.clone()}</p> });
+    // Escaped text with its links (see `links`).
+    let text = (!message.text.is_empty())
+        .then(|| view! { <p inner_html=super::links::html(&message.text)></p> });
+    let file = message.file.clone().map(|f| {
+        view! { <FileCard name=f.name size=f.bytes as f64 content_type=f.content_type url=f.url /> }
+    });
     let image = message.img.clone().map(|src| {
         let full = src.clone();
         view! {
@@ -166,6 +174,7 @@ fn Body(chat: Chat, message: Message, mine: bool, sent: bool, mode: Mode) -> imp
         {quote}
         {text}
         {image}
+        {file}
         {edited}
         {(!message.reactions.is_empty()).then(|| view! { <div class="reactions">{reactions}</div> })}
         {actions}
@@ -215,4 +224,61 @@ pub fn name_of(chat: Chat, conversation: ConversationId, user: UserId) -> String
     chat.conversation(conversation)
         .and_then(|c| c.members.into_iter().find(|m| m.id == user))
         .map_or_else(|| "Someone".into(), |m| m.display_name)
+}
+
+/// A file as a card: its name, type and size; chosen, it downloads (the server sends every file
+/// as an attachment) when it has a URL.
+#[component]
+pub fn FileCard(
+    name: String,
+    size: f64,
+    #[prop(optional)] content_type: Option<String>,
+    #[prop(optional)] url: Option<String>,
+) -> impl IntoView {
+    let meta = match content_type {
+        // The type without its parameters: "text/plain", not "text/plain; charset=utf-8".
+        Some(t) => format!(
+            "{} · {}",
+            t.split(';').next().unwrap_or_default(),
+            size_text(size)
+        ),
+        None => size_text(size),
+    };
+    let inner = view! {
+        <span class="file-name">{name.clone()}</span>
+        <span class="file-meta">{meta}</span>
+    };
+    match url {
+        Some(url) => {
+            Either::Left(view! { <a class="file-card" href=url download=name>{inner}</a> })
+        }
+        None => Either::Right(view! { <span class="file-card">{inner}</span> }),
+    }
+}
+
+/// "512 B", "2.5 KB", "25.0 MB": a size as people read it, in steps of 1024.
+pub fn size_text(bytes: f64) -> String {
+    let (unit, name) = match bytes {
+        b if b < 1024.0 => return format!("{} B", b as u64),
+        b if b < 1024.0 * 1024.0 => (1024.0, "KB"),
+        _ => (1024.0 * 1024.0, "MB"),
+    };
+    // Whole tenths, so that no float formatting code goes into the WASM.
+    let tenths = (bytes * 10.0 / unit).round() as u64;
+    format!("{}.{} {name}", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_text;
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(size_text(0.0), "0 B");
+        assert_eq!(size_text(1023.0), "1023 B");
+        assert_eq!(size_text(1024.0), "1.0 KB");
+        assert_eq!(size_text(2560.0), "2.5 KB");
+        assert_eq!(size_text(1024.0 * 1024.0 - 1.0), "1024.0 KB");
+        assert_eq!(size_text(25.0 * 1024.0 * 1024.0), "25.0 MB");
+    }
 }

@@ -28,24 +28,20 @@ impl Chat {
     pub(super) fn apply_change(&self, message: Message) {
         let id = message.conversation_id;
         let mut was_last = false;
-        self.conversations.update(|list| {
-            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
-                c.rev = c.rev.max(message.rev);
-                if let Some(last) = c.last_message.as_mut().filter(|m| m.id == message.id) {
-                    was_last = true;
-                    if last.rev <= message.rev {
-                        *last = message.clone();
-                    }
+        if let Some(c) = self.conversations.write().iter_mut().find(|c| c.id == id) {
+            c.rev = c.rev.max(message.rev);
+            if let Some(last) = c.last_message.as_mut().filter(|m| m.id == message.id) {
+                was_last = true;
+                if last.rev <= message.rev {
+                    *last = message.clone();
                 }
             }
-        });
+        }
         let unread = self.conversation(id).is_some_and(|c| c.unread_count > 0);
         let deleted = message.deleted;
-        self.threads.update(|t| {
-            if let Some(thread) = t.get_mut(&id) {
-                thread.apply(message);
-            }
-        });
+        if let Some(thread) = self.threads.write().get_mut(&id) {
+            thread.apply(message);
+        }
         if deleted && (unread || was_last) {
             // The server's list leaves deleted messages out of unread counts and shows the
             // newest message that is left as the last one.
@@ -55,13 +51,13 @@ impl Chat {
 
     /// The stored message at `seq`, if its thread has it loaded.
     pub fn shown(&self, id: ConversationId, seq: i64) -> Option<Message> {
-        self.threads.with_untracked(|t| {
-            t.get(&id)?
-                .items
-                .iter()
-                .find(|i| i.message.seq == seq && i.status == super::Status::Sent)
-                .map(|i| i.message.clone())
-        })
+        self.threads
+            .read_untracked()
+            .get(&id)?
+            .items
+            .iter()
+            .find(|i| i.message.seq == seq && i.status == super::Status::Sent)
+            .map(|i| i.message.clone())
     }
 
     /// Brings the message at `seq` into view and gives it the focus, loading older history
@@ -80,11 +76,9 @@ impl Chat {
 
     /// Opens the editor (`Mode::Editing`) or the reactions of a message, or closes them.
     pub fn set_mode(&self, message: &Message, mode: super::Mode) {
-        self.threads.update(|t| {
-            if let Some(thread) = t.get_mut(&message.conversation_id) {
-                thread.set_mode(message.id, mode);
-            }
-        });
+        if let Some(thread) = self.threads.write().get_mut(&message.conversation_id) {
+            thread.set_mode(message.id, mode);
+        }
         if mode == super::Mode::Editing {
             super::focus_soon("editing".into(), false);
         }
@@ -93,7 +87,7 @@ impl Chat {
     pub(super) fn refresh_list(&self) {
         let chat = *self;
         leptos::task::spawn_local(async move {
-            if let Ok(list) = crate::api::conversations().await {
+            if let Ok(list) = super::http::conversations().await {
                 chat.set_conversations(list);
             }
         });
@@ -188,27 +182,21 @@ impl Chat {
         let client_id = Uuid::new_v4();
         let frame = frame(client_id);
         self.refusal.set(None);
-        self.changes.update_value(|pending| {
-            pending.insert(
-                client_id,
-                PendingChange {
-                    before: message.clone(),
-                    frame: frame.clone(),
-                    what,
-                },
-            );
-        });
+        self.changes.write_value().insert(
+            client_id,
+            PendingChange {
+                before: message.clone(),
+                frame: frame.clone(),
+                what,
+            },
+        );
         self.change_shown(message.conversation_id, message.id, change);
         self.send_frame(frame);
     }
 
     /// The server's answer to a change this tab sent: `true` if `client_id` was one.
     pub(super) fn change_answered(&self, client_id: Uuid, answer: Result<Message, String>) -> bool {
-        let Some(pending) = self
-            .changes
-            .try_update_value(|p| p.remove(&client_id))
-            .flatten()
-        else {
+        let Some(pending) = self.changes.write_value().remove(&client_id) else {
             return false;
         };
         match answer {
@@ -230,9 +218,9 @@ impl Chat {
 
     /// After a reconnect: the changes not answered yet, again (each is harmless twice).
     pub(super) fn resend_changes(&self) {
-        let frames: Vec<ClientMsg> = self
-            .changes
-            .with_value(|p| p.values().map(|c| c.frame.clone()).collect());
+        let frames: Vec<ClientMsg> = (self.changes.read_value().values())
+            .map(|c| c.frame.clone())
+            .collect();
         for frame in frames {
             self.send_frame(frame);
         }
@@ -244,10 +232,8 @@ impl Chat {
         message_id: MessageId,
         change: impl FnOnce(&mut Message),
     ) {
-        self.threads.update(|t| {
-            if let Some(thread) = t.get_mut(&id) {
-                thread.change(message_id, change);
-            }
-        });
+        if let Some(thread) = self.threads.write().get_mut(&id) {
+            thread.change(message_id, change);
+        }
     }
 }

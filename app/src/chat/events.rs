@@ -19,21 +19,22 @@ impl Chat {
             }
             ServerMsg::Message { message } => self.receive(message),
             ServerMsg::Conversation { conversation } => self.upsert_conversation(conversation),
-            ServerMsg::Presence { user_id, online } => self.online.update(|set| {
+            ServerMsg::Presence { user_id, online } => {
+                let mut set = self.online.write();
                 if online {
                     set.insert(user_id);
                 } else {
                     set.remove(&user_id);
                 }
-            }),
+            }
             ServerMsg::Typing {
                 conversation_id,
                 user_id,
             } => {
                 let until = now_ms() + 4000.0;
-                self.typing.update(|t| {
-                    t.insert(conversation_id, (user_id, until));
-                });
+                self.typing
+                    .write()
+                    .insert(conversation_id, (user_id, until));
             }
             ServerMsg::Read {
                 conversation_id,
@@ -41,17 +42,15 @@ impl Chat {
                 seq,
             } => {
                 if user_id == self.me_id() {
-                    self.conversations.update(|list| {
-                        if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
-                            let last = c.last_message.as_ref().map_or(0, |m| m.seq);
-                            c.unread_count = (last - seq).max(0);
-                        }
-                    });
+                    let mut list = self.conversations.write();
+                    if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
+                        let last = c.last_message.as_ref().map_or(0, |m| m.seq);
+                        c.unread_count = (last - seq).max(0);
+                    }
                 } else {
-                    self.seen.update(|s| {
-                        let entry = s.entry((conversation_id, user_id)).or_insert(0);
-                        *entry = (*entry).max(seq);
-                    });
+                    let mut seen = self.seen.write();
+                    let entry = seen.entry((conversation_id, user_id)).or_insert(0);
+                    *entry = (*entry).max(seq);
                 }
             }
             ServerMsg::Error {
@@ -63,13 +62,11 @@ impl Chat {
                 client_id: Some(client_id),
                 ..
             } => {
-                let conversation = self.threads.with_untracked(|threads| {
-                    threads.iter().find_map(|(id, t)| {
-                        t.items
-                            .iter()
-                            .any(|i| i.message.client_id == client_id)
-                            .then_some(*id)
-                    })
+                let conversation = self.threads.read_untracked().iter().find_map(|(id, t)| {
+                    t.items
+                        .iter()
+                        .any(|i| i.message.client_id == client_id)
+                        .then_some(*id)
                 });
                 if let Some(id) = conversation {
                     self.set_status(id, client_id, Status::Failed);
@@ -83,30 +80,31 @@ impl Chat {
     fn receive(&self, message: Message) {
         let id = message.conversation_id;
         let mine = message.sender_id == self.me_id();
-        self.threads.update(|threads| {
-            if let Some(thread) = threads.get_mut(&id) {
-                thread.upsert(message.clone());
-            }
-        });
-        self.typing.update(|t| {
-            if t.get(&id).is_some_and(|(who, _)| *who == message.sender_id) {
-                t.remove(&id);
-            }
-        });
+        // A thread opened at an older message loads newer ones as it is scrolled down.
+        if let Some(thread) = self.threads.write().get_mut(&id).filter(|t| !t.has_newer) {
+            thread.upsert(message.clone());
+        }
+        let typing = self.typing.read_untracked().get(&id).map(|(who, _)| *who);
+        if typing == Some(message.sender_id) {
+            self.typing.write().remove(&id);
+        }
         let known = self
             .conversations
-            .with_untracked(|list| list.iter().any(|c| c.id == id));
+            .read_untracked()
+            .iter()
+            .any(|c| c.id == id);
         if !known {
             // A conversation we have not heard of yet: fetch the list again.
             let chat = *self;
             leptos::task::spawn_local(async move {
-                if let Ok(list) = crate::api::conversations().await {
+                if let Ok(list) = super::http::conversations().await {
                     chat.set_conversations(list);
                 }
             });
             return;
         }
-        self.conversations.update(|list| {
+        {
+            let mut list = self.conversations.write();
             if let Some(c) = list.iter_mut().find(|c| c.id == id) {
                 let newer = c.last_message.as_ref().is_none_or(|m| m.seq < message.seq);
                 c.rev = c.rev.max(message.rev);
@@ -119,7 +117,7 @@ impl Chat {
                 }
             }
             list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
-        });
+        }
         if !mine && self.open.get_untracked() == Some(id) && page_visible() {
             self.read_open();
         }
@@ -131,43 +129,40 @@ impl Chat {
     /// After a reconnect: whatever arrived meanwhile, for the list and every loaded thread, and
     /// the pending messages sent again (their client ids make repeats harmless).
     pub(super) async fn catch_up(&self) {
-        if let Ok(list) = crate::api::conversations().await {
+        if let Ok(list) = super::http::conversations().await {
             self.set_conversations(list);
         }
         // New messages and changes (edits, deletions, reactions) since the last one seen.
-        let loaded: Vec<(ConversationId, i64)> = self.threads.with_untracked(|t| {
-            t.iter()
-                .map(|(id, thread)| (*id, thread.last_rev()))
-                .collect()
-        });
+        let loaded: Vec<(ConversationId, i64)> = (self.threads.read_untracked().iter())
+            .map(|(id, thread)| (*id, thread.last_rev()))
+            .collect();
         for (id, mut after) in loaded {
             loop {
-                let Ok(page) = crate::api::changed_after(id, after).await else {
+                let Ok(page) = super::http::changed_after(id, after).await else {
                     break;
                 };
                 after = page.messages.last().map_or(after, |m| m.rev);
-                self.threads.update(|t| {
-                    let thread = t.entry(id).or_default();
+                {
+                    let mut threads = self.threads.write();
+                    let thread = threads.entry(id).or_default();
                     for message in page.messages {
                         thread.apply(message);
                     }
-                });
+                }
                 if !page.has_more {
                     break;
                 }
             }
         }
-        let unsent: Vec<(ConversationId, Uuid)> = self.threads.with_untracked(|t| {
-            t.iter()
-                .flat_map(|(id, thread)| {
-                    thread
-                        .items
-                        .iter()
-                        .filter(|i| i.status != Status::Sent)
-                        .map(move |i| (*id, i.message.client_id))
-                })
-                .collect()
-        });
+        let unsent: Vec<(ConversationId, Uuid)> = (self.threads.read_untracked().iter())
+            .flat_map(|(id, thread)| {
+                thread
+                    .items
+                    .iter()
+                    .filter(|i| i.status != Status::Sent)
+                    .map(move |i| (*id, i.message.client_id))
+            })
+            .collect();
         for (id, client_id) in unsent {
             self.retry(id, client_id);
         }
@@ -196,10 +191,10 @@ impl Chat {
                 .map(|m| m.display_name.clone())
                 .unwrap_or_default();
             let options = NotificationOptions::new();
-            let body = if message.text.is_empty() {
-                "Image".to_owned()
-            } else {
-                message.text.clone()
+            let body = match (&message.text, &message.file) {
+                (text, Some(file)) if text.is_empty() => file.name.clone(),
+                (text, None) if text.is_empty() => "Image".to_owned(),
+                (text, _) => text.clone(),
             };
             options.set_body(&body);
             options.set_tag(&message.conversation_id.to_string());

@@ -65,9 +65,7 @@ pub fn start(chat: Chat) {
                 End::Closed { code, ready } => match next_step(code) {
                     // Refused at the upgrade (as when the session ended while this tab was
                     // away): ask whether this browser is still signed in before trying again.
-                    Next::Reconnect
-                        if !ready && matches!(crate::api::current_user().await, Ok(None)) =>
-                    {
+                    Next::Reconnect if !ready && matches!(super::http::me().await, Ok(None)) => {
                         Next::SignIn(CloseCode::SignedOut)
                     }
                     step => step,

@@ -9,17 +9,19 @@ mod bubble;
 mod changes;
 mod ended;
 mod events;
+pub mod http;
+mod links;
 mod live;
 pub mod panel;
+mod search;
 pub mod sidebar;
 mod thread;
 mod time;
-pub mod upload;
 
 pub use ended::ended_sentence;
 pub use events::ask_notification_permission;
-pub use thread::{Item, Mode, Status, Thread};
-pub use time::clock_time;
+pub use thread::{rows, Item, Mode, Row, Status, Thread};
+pub use time::{clock_time, redraw_times};
 
 use leptos::prelude::*;
 use shared::ws::ClientMsg;
@@ -103,26 +105,28 @@ impl Chat {
     }
 
     pub fn me_id(&self) -> UserId {
-        self.me.with_value(|me| me.user.id)
+        self.me.read_value().user.id
     }
 
     pub fn conversation(&self, id: ConversationId) -> Option<Conversation> {
         self.conversations
-            .with(|list| list.iter().find(|c| c.id == id).cloned())
+            .read()
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
     }
 
     /// The direct conversation with `other`, if the list has it.
     pub fn direct_with(&self, other: UserId) -> Option<ConversationId> {
         let me = self.me_id();
-        self.conversations.with_untracked(|list| {
-            list.iter()
-                .find(|c| {
-                    c.kind == shared::ConversationKind::Direct
-                        && c.members.iter().any(|m| m.id == other)
-                        && c.members.iter().all(|m| m.id == other || m.id == me)
-                })
-                .map(|c| c.id)
-        })
+        let list = self.conversations.read_untracked();
+        list.iter()
+            .find(|c| {
+                c.kind == shared::ConversationKind::Direct
+                    && c.members.iter().any(|m| m.id == other)
+                    && c.members.iter().all(|m| m.id == other || m.id == me)
+            })
+            .map(|c| c.id)
     }
 
     /// The name a conversation goes by: its title, or the other person's name.
@@ -146,16 +150,19 @@ impl Chat {
 
     pub fn unread_total(&self) -> i64 {
         self.conversations
-            .with(|list| list.iter().map(|c| c.unread_count).sum())
+            .read()
+            .iter()
+            .map(|c| c.unread_count)
+            .sum()
     }
 
     fn send_frame(&self, frame: ClientMsg) -> bool {
         #[cfg(feature = "hydrate")]
         {
-            self.outbox.with_value(|tx| {
-                tx.as_ref()
-                    .is_some_and(|tx| tx.unbounded_send(frame).is_ok())
-            })
+            let outbox = self.outbox.read_value();
+            outbox
+                .as_ref()
+                .is_some_and(|tx| tx.unbounded_send(frame).is_ok())
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -165,8 +172,24 @@ impl Chat {
     }
 
     /// Shows the message at once as pending and sends it; the ack turns it into sent. It
-    /// answers the message being replied to, if any.
-    pub fn send_message(&self, conversation_id: ConversationId, text: String, img: Option<String>) {
+    /// answers the message being replied to, if any. It carries an image or a file, or neither.
+    pub fn send_message(
+        &self,
+        conversation_id: ConversationId,
+        text: String,
+        img: Option<String>,
+        file: Option<shared::FileRef>,
+    ) {
+        if self
+            .threads
+            .read_untracked()
+            .get(&conversation_id)
+            .is_some_and(|t| t.has_newer)
+        {
+            // Read from an older message: the new one goes below the newest, so load that.
+            self.threads.write().remove(&conversation_id);
+            self.open_conversation(conversation_id);
+        }
         let client_id = Uuid::new_v4();
         let reply_to = self
             .replying
@@ -185,90 +208,74 @@ impl Chat {
             seq: 0,
             sender_id: self.me_id(),
             client_id,
-            text: text.clone(),
-            img: img.clone(),
+            text,
+            img,
             created_at: Timestamp(now_ms() as i64),
             rev: 0,
             edited_at: None,
             deleted: false,
-            reply_to: reply_to.clone(),
+            reply_to,
             reactions: Vec::new(),
-            file: None,
+            file,
         };
-        self.threads.update(|threads| {
-            threads
-                .entry(conversation_id)
-                .or_default()
-                .items
-                .push(Item {
-                    message,
-                    status: Status::Pending,
-                    version: 0,
-                    mode: Mode::Reading,
-                });
-        });
-        self.transmit(
-            conversation_id,
-            client_id,
-            text,
-            img,
-            reply_to.map(|r| r.id),
-        );
+        self.threads
+            .write()
+            .entry(conversation_id)
+            .or_default()
+            .items
+            .push(Item {
+                message: message.clone(),
+                status: Status::Pending,
+                version: 0,
+                mode: Mode::Reading,
+            });
+        self.transmit(&message);
     }
 
-    fn transmit(
-        &self,
-        conversation_id: ConversationId,
-        client_id: Uuid,
-        text: String,
-        img: Option<String>,
-        reply_to: Option<MessageId>,
-    ) {
+    /// Sends a message shown as pending; it fails at once when the connection is up and
+    /// would not take it (down, it goes again after the reconnect).
+    fn transmit(&self, message: &Message) {
         let frame = ClientMsg::Send {
-            client_id,
-            conversation_id,
-            text: Some(text),
-            img,
-            reply_to,
-            file: None,
+            client_id: message.client_id,
+            conversation_id: message.conversation_id,
+            text: Some(message.text.clone()),
+            img: message.img.clone(),
+            reply_to: message.reply_to.as_ref().map(|r| r.id),
+            file: message.file.as_ref().map(|f| f.url.clone()),
         };
         if !self.send_frame(frame) && self.link.get_untracked() == Link::Online {
-            self.set_status(conversation_id, client_id, Status::Failed);
+            let (id, client_id) = (message.conversation_id, message.client_id);
+            self.set_status(id, client_id, Status::Failed);
         }
     }
 
     /// Sends a failed message again, with the same client id, so it can never land twice.
     pub fn retry(&self, conversation_id: ConversationId, client_id: Uuid) {
-        let item = self.threads.with_untracked(|t| {
-            t.get(&conversation_id).and_then(|t| {
+        let item = self
+            .threads
+            .read_untracked()
+            .get(&conversation_id)
+            .and_then(|t| {
                 t.items
                     .iter()
                     .find(|i| i.message.client_id == client_id)
                     .cloned()
-            })
-        });
+            });
         if let Some(item) = item {
             self.set_status(conversation_id, client_id, Status::Pending);
-            self.transmit(
-                conversation_id,
-                client_id,
-                item.message.text,
-                item.message.img,
-                item.message.reply_to.map(|r| r.id),
-            );
+            self.transmit(&item.message);
         }
     }
 
     fn set_status(&self, conversation_id: ConversationId, client_id: Uuid, status: Status) {
-        self.threads.update(|threads| {
-            if let Some(item) = threads.get_mut(&conversation_id).and_then(|t| {
-                t.items
-                    .iter_mut()
-                    .find(|i| i.message.client_id == client_id && i.status != Status::Sent)
-            }) {
-                item.status = status;
-            }
-        });
+        let mut threads = self.threads.write();
+        if let Some(item) = threads.get_mut(&conversation_id).and_then(|t| {
+            t.items
+                .iter_mut()
+                .find(|i| i.message.client_id == client_id && i.status != Status::Sent)
+        }) {
+            item.status = status;
+        }
     }
 
     pub fn typing_in(&self, conversation_id: ConversationId) {
@@ -297,21 +304,13 @@ impl Chat {
     /// Opens a conversation, loading its newest page the first time.
     pub fn open_conversation(&self, id: ConversationId) {
         self.open.set(Some(id));
-        let loaded = self.threads.with_untracked(|t| t.contains_key(&id));
+        let loaded = self.threads.read_untracked().contains_key(&id);
         if !loaded {
-            self.threads.update(|t| {
-                t.insert(id, Thread::default());
-            });
+            self.threads.write().insert(id, Thread::default());
             let chat = *self;
             leptos::task::spawn_local(async move {
-                if let Ok(page) = crate::api::history(id, None, None).await {
-                    chat.threads.update(|t| {
-                        let thread = t.entry(id).or_default();
-                        thread.has_older = page.has_more;
-                        for message in page.messages {
-                            thread.upsert(message);
-                        }
-                    });
+                if let Ok(page) = self::http::history(id, None, None).await {
+                    chat.add_page(id, page);
                 }
                 chat.read_open();
             });
@@ -322,28 +321,88 @@ impl Chat {
 
     /// Loads the page before the oldest message shown; `false` when there is none.
     pub async fn load_older(&self, id: ConversationId) -> bool {
-        let first = self.threads.with_untracked(|t| {
-            let thread = t.get(&id)?;
-            let first = thread
-                .items
-                .iter()
-                .find(|i| i.status == Status::Sent)?
-                .message
-                .seq;
-            thread.has_older.then_some(first)
-        });
+        let first = {
+            let threads = self.threads.read_untracked();
+            threads.get(&id).filter(|t| t.has_older).and_then(|t| {
+                let first = t.items.iter().find(|i| i.status == Status::Sent)?;
+                Some(first.message.seq)
+            })
+        };
         let Some(first) = first else { return false };
-        let Ok(page) = crate::api::history(id, Some(first), None).await else {
+        let Ok(page) = self::http::history(id, Some(first), None).await else {
             return false;
         };
-        self.threads.update(|t| {
-            let thread = t.entry(id).or_default();
-            thread.has_older = page.has_more;
-            for message in page.messages {
-                thread.upsert(message);
-            }
-        });
+        self.add_page(id, page);
         true
+    }
+
+    /// Opens a conversation at the message `seq` (a search result), with the history around
+    /// it; older and newer messages load as the reader scrolls.
+    pub fn open_at(&self, id: ConversationId, seq: i64) {
+        self.open.set(Some(id));
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            #[cfg(feature = "hydrate")]
+            {
+                let url = format!("/api/conversations/{id}/messages?around={seq}");
+                let Some(page) = self::http::get::<shared::AroundPage>(&url).await else {
+                    return;
+                };
+                let mut thread = Thread {
+                    has_older: page.has_more_before,
+                    has_newer: page.has_more_after,
+                    ..Thread::default()
+                };
+                for message in page.messages {
+                    thread.upsert(message);
+                }
+                chat.threads.write().insert(id, thread);
+            }
+            focus_soon(format!("m{seq}"), true);
+            chat.read_open();
+        });
+    }
+
+    /// Whether the open conversation was opened at an older message and has newer ones to load.
+    pub fn open_is_partial(&self) -> bool {
+        let threads = self.threads.read_untracked();
+        self.open
+            .get_untracked()
+            .and_then(|id| threads.get(&id))
+            .is_some_and(|t| t.has_newer)
+    }
+
+    /// Loads the page after the newest message shown, when the thread was opened at an older
+    /// one; `false` when there is none.
+    pub async fn load_newer(&self, id: ConversationId) -> bool {
+        let last = {
+            let threads = self.threads.read_untracked();
+            threads
+                .get(&id)
+                .filter(|t| t.has_newer)
+                .map(|t| t.last_seq())
+        };
+        let Some(last) = last else { return false };
+        let Ok(page) = self::http::history(id, None, Some(last)).await else {
+            return false;
+        };
+        let mut threads = self.threads.write();
+        let thread = threads.entry(id).or_default();
+        thread.has_newer = page.has_more;
+        for message in page.messages {
+            thread.upsert(message);
+        }
+        true
+    }
+
+    /// Adds a page of older history to a thread.
+    fn add_page(&self, id: ConversationId, page: shared::MessagePage) {
+        let mut threads = self.threads.write();
+        let thread = threads.entry(id).or_default();
+        thread.has_older = page.has_more;
+        for message in page.messages {
+            thread.upsert(message);
+        }
     }
 
     /// Adds a conversation to the list (or refreshes it), most recent first.
@@ -356,27 +415,25 @@ impl Chat {
     /// How far the other members have read, as the server last knew it.
     fn remember_reads(&self, list: &[Conversation]) {
         let me = self.me_id();
-        self.seen.update(|seen| {
-            for conversation in list {
-                for read in conversation
-                    .read_positions
-                    .iter()
-                    .filter(|r| r.user_id != me)
-                {
-                    let entry = seen.entry((conversation.id, read.user_id)).or_insert(0);
-                    *entry = (*entry).max(read.seq);
-                }
+        let mut seen = self.seen.write();
+        for conversation in list {
+            for read in conversation
+                .read_positions
+                .iter()
+                .filter(|r| r.user_id != me)
+            {
+                let entry = seen.entry((conversation.id, read.user_id)).or_insert(0);
+                *entry = (*entry).max(read.seq);
             }
-        });
+        }
     }
 
     pub fn upsert_conversation(&self, conversation: Conversation) {
         self.remember_reads(std::slice::from_ref(&conversation));
-        self.conversations.update(|list| {
-            list.retain(|c| c.id != conversation.id);
-            list.push(conversation);
-            list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
-        });
+        let mut list = self.conversations.write();
+        list.retain(|c| c.id != conversation.id);
+        list.push(conversation);
+        list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
     }
 }
 

@@ -1,8 +1,9 @@
 //! The open conversation: its header, its messages, and the input bar.
 
-use super::bubble::{name_of, Bubble};
-use super::{now_ms, use_chat, Chat, Item, Link, Status};
-use crate::components::{erased, Avatar};
+use super::bubble::{name_of, Bubble, FileCard};
+use super::{now_ms, rows, use_chat, Chat, Link, Row, Status};
+use crate::components::Avatar;
+use leptos::either::Either;
 use leptos::html::Div;
 use leptos::prelude::*;
 use shared::{ConversationId, ConversationKind, User};
@@ -43,7 +44,7 @@ fn Header(chat: Chat) -> impl IntoView {
     view! {
         <header class="chat-info">
             {move || match info() {
-                None => erased(view! { <span>"Select a conversation"</span> }),
+                None => Either::Left(view! { <span>"Select a conversation"</span> }),
                 Some((id, kind, title, others)) => {
                     let subtitle = move || {
                         if let Some(who) = typing_name(chat, id) {
@@ -64,7 +65,7 @@ fn Header(chat: Chat) -> impl IntoView {
                         }
                         ConversationKind::Group => (title.clone(), None),
                     };
-                    erased(view! {
+                    Either::Right(view! {
                         <button
                             type="button"
                             class="back"
@@ -87,7 +88,7 @@ fn Header(chat: Chat) -> impl IntoView {
 }
 
 fn typing_name(chat: Chat, id: ConversationId) -> Option<String> {
-    let (who, until) = chat.typing.with(|t| t.get(&id).copied())?;
+    let (who, until) = chat.typing.read().get(&id).copied()?;
     if until < now_ms() {
         return None;
     }
@@ -105,8 +106,11 @@ fn Messages(chat: Chat) -> impl IntoView {
     let items = move || {
         let id = chat.open.get();
         id.map(|id| {
-            chat.threads
-                .with(|t| t.get(&id).map(|t| t.items.clone()).unwrap_or_default())
+            let threads = chat.threads.read();
+            threads
+                .get(&id)
+                .map(|t| t.items.clone())
+                .unwrap_or_default()
         })
         .unwrap_or_default()
     };
@@ -116,6 +120,9 @@ fn Messages(chat: Chat) -> impl IntoView {
     // Set while an older page loads: the height and position to keep the view steady.
     let anchor = StoredValue::new(None::<(i32, i32)>);
     let loading_older = StoredValue::new(false);
+    let loading_newer = StoredValue::new(false);
+    // Set while a newer page loads below: the reader stays where they are.
+    let keep_place = StoredValue::new(false);
     let newest = move || items().last().map(|i| (i.message.client_id, i.status));
     Effect::new(move |previous: Option<Option<(uuid::Uuid, Status)>>| {
         let last = newest();
@@ -128,7 +135,10 @@ fn Messages(chat: Chat) -> impl IntoView {
             let own = items()
                 .last()
                 .is_some_and(|i| i.message.sender_id == chat.me_id());
-            if at_bottom.get_untracked() || own {
+            // Opened at an older message: the newest is not loaded, so there is no bottom yet.
+            if chat.open_is_partial() || keep_place.get_value() {
+                keep_place.set_value(false);
+            } else if at_bottom.get_untracked() || own {
                 el.set_scroll_top(el.scroll_height());
             } else {
                 unseen.set(true);
@@ -151,6 +161,17 @@ fn Messages(chat: Chat) -> impl IntoView {
         if bottom {
             unseen.set(false);
             chat.read_open();
+            let id = chat.open.get_untracked();
+            if let (Some(id), true) = (id, chat.open_is_partial() && !loading_newer.get_value()) {
+                loading_newer.set_value(true);
+                keep_place.set_value(true);
+                leptos::task::spawn_local(async move {
+                    if !chat.load_newer(id).await {
+                        keep_place.set_value(false);
+                    }
+                    loading_newer.set_value(false);
+                });
+            }
         }
         if el.scroll_top() < 80 && !loading_older.get_value() {
             let Some(id) = chat.open.get_untracked() else {
@@ -183,7 +204,7 @@ fn Messages(chat: Chat) -> impl IntoView {
             .iter()
             .find(|m| m.id != chat.me_id())?
             .id;
-        let read = chat.seen.with(|s| s.get(&(id, other)).copied())?;
+        let read = chat.seen.read().get(&(id, other)).copied()?;
         // "Seen" goes under the newest of my messages the other person has read, only.
         let me = chat.me_id();
         items()
@@ -205,33 +226,48 @@ fn Messages(chat: Chat) -> impl IntoView {
                 node_ref=log
                 on:scroll=on_scroll
             >
-                <For each=items key=Item::key children=move |item: Item| view! { <Bubble chat item seen_seq /> } />
+                <For
+                    each=move || rows(&items(), now_ms())
+                    key=Row::key
+                    children=move |row: Row| view! { <Bubble chat row seen_seq /> }
+                />
             </div>
-            <Show when=move || unseen.get()>
+            {move || unseen.get().then(|| view! {
                 <button type="button" class="new-messages" on:click=jump>
                     "New messages"
                 </button>
-            </Show>
+            })}
         </div>
     }
 }
+
+/// What goes with the next message: an image (shown inline; its preview's object URL) or any
+/// other file (sent as a card with its name and size).
+#[derive(Clone, PartialEq)]
+enum Chosen {
+    Image(String),
+    File { name: String, bytes: f64 },
+}
+
+/// The types the server takes as images; anything else goes as a file.
+const IMAGE_TYPES: &str = "image/png,image/jpeg,image/gif,image/webp";
 
 #[component]
 fn InputBar(chat: Chat) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let file_input = NodeRef::<leptos::html::Input>::new();
-    // The chosen image's preview (an object URL), the upload's progress, and its error.
-    let preview = RwSignal::new(None::<String>);
+    // The chosen image or file, the upload's progress, and its error.
+    let chosen = RwSignal::new(None::<Chosen>);
     let progress = RwSignal::new(None::<f64>);
     let problem = RwSignal::new(None::<String>);
-    let blank = move || shared::validate::is_blank(&draft.read()) && preview.read().is_none();
+    let blank = move || shared::validate::is_blank(&draft.read()) && chosen.read().is_none();
     let last_typing = StoredValue::new(0.0f64);
-    let clear_image = move || {
-        if let Some(_url) = preview.get_untracked() {
+    let clear_chosen = move || {
+        if let Some(Chosen::Image(_url)) = chosen.get_untracked() {
             #[cfg(feature = "hydrate")]
             let _ = web_sys::Url::revoke_object_url(&_url);
         }
-        preview.set(None);
+        chosen.set(None);
         if let Some(input) = file_input.get_untracked() {
             input.set_value("");
         }
@@ -244,14 +280,14 @@ fn InputBar(chat: Chat) -> impl IntoView {
         if shared::validate::message_text(&text).is_err() || progress.get_untracked().is_some() {
             return;
         }
-        if preview.get_untracked().is_none() {
+        let Some(what) = chosen.get_untracked() else {
             if !shared::validate::is_blank(&text) {
-                chat.send_message(id, text, None);
+                chat.send_message(id, text, None, None);
                 draft.set(String::new());
                 super::ask_notification_permission();
             }
             return;
-        }
+        };
         #[cfg(feature = "hydrate")]
         {
             let Some(file) = file_input
@@ -264,19 +300,28 @@ fn InputBar(chat: Chat) -> impl IntoView {
             problem.set(None);
             progress.set(Some(0.0));
             leptos::task::spawn_local(async move {
-                let uploaded =
-                    super::upload::upload_image(file, move |p| progress.set(Some(p))).await;
+                let on_progress = move |p| progress.set(Some(p));
+                let uploaded = match what {
+                    Chosen::Image(_) => super::http::upload_image(file, on_progress)
+                        .await
+                        .map(|url| (Some(url), None)),
+                    Chosen::File { .. } => super::http::upload_file(file, on_progress)
+                        .await
+                        .map(|file| (None, Some(file))),
+                };
                 progress.set(None);
                 match uploaded {
-                    Ok(url) => {
-                        chat.send_message(id, text, Some(url));
+                    Ok((img, file)) => {
+                        chat.send_message(id, text, img, file);
                         draft.set(String::new());
-                        clear_image();
+                        clear_chosen();
                     }
                     Err(message) => problem.set(Some(message)),
                 }
             });
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = what;
     };
     let on_file = move |_| {
         problem.set(None);
@@ -286,10 +331,21 @@ fn InputBar(chat: Chat) -> impl IntoView {
                 .get_untracked()
                 .and_then(|i| i.files())
                 .and_then(|f| f.get(0));
-            if let Some(old) = preview.get_untracked() {
+            if let Some(Chosen::Image(old)) = chosen.get_untracked() {
                 let _ = web_sys::Url::revoke_object_url(&old);
             }
-            preview.set(file.and_then(|f| web_sys::Url::create_object_url_with_blob(&f).ok()));
+            chosen.set(file.and_then(|f| {
+                if IMAGE_TYPES.split(',').any(|t| t == f.type_()) {
+                    web_sys::Url::create_object_url_with_blob(&f)
+                        .ok()
+                        .map(Chosen::Image)
+                } else {
+                    Some(Chosen::File {
+                        name: f.name(),
+                        bytes: f.size(),
+                    })
+                }
+            }));
         }
     };
     let on_input = move |ev| {
@@ -313,24 +369,34 @@ fn InputBar(chat: Chat) -> impl IntoView {
     let closed = move || chat.open.get().is_none() || chat.opening.get();
     view! {
         {move || {
-            preview
+            chosen
                 .get()
-                .map(|url| {
+                .map(|what| {
+                    let (shown, remove) = match what {
+                        Chosen::Image(url) => (
+                            Either::Left(view! { <img src=url alt="Image to send" /> }),
+                            "Remove image",
+                        ),
+                        Chosen::File { name, bytes } => (
+                            Either::Right(view! { <FileCard name size=bytes /> }),
+                            "Remove file",
+                        ),
+                    };
                     view! {
                         <div class="attachment">
-                            <img src=url alt="Image to send" />
+                            {shown}
                             {move || match progress.get() {
                                 Some(p) => {
                                     let percent = (p * 100.0).round() as u32;
-                                    erased(view! {
+                                    Either::Left(view! {
                                         <progress max="100" value=percent aria-label="Upload progress"></progress>
                                         <span>{format!("{percent}%")}</span>
                                     })
                                 }
                                 None => {
-                                    erased(view! {
-                                        <button type="button" class="remove" on:click=move |_| clear_image()>
-                                            "Remove image"
+                                    Either::Right(view! {
+                                        <button type="button" class="remove" on:click=move |_| clear_chosen()>
+                                            {remove}
                                         </button>
                                     })
                                 }
@@ -370,11 +436,10 @@ fn InputBar(chat: Chat) -> impl IntoView {
                 disabled=closed
             ></textarea>
             <label class="attach">
-                <span class="visually-hidden">"Attach image"</span>
+                <span class="visually-hidden">"Attach file"</span>
                 <input
                     type="file"
-                    accept="image/png,image/jpeg,image/gif,image/webp"
-                    aria-label="Attach image"
+                    aria-label="Attach file"
                     node_ref=file_input
                     on:change=on_file
                     disabled=closed

@@ -1,8 +1,9 @@
 //! The sidebar: own account, the user search, and the conversations, most recent first.
 
-use super::{clock_time, focus_composer, use_chat, Chat};
+use super::search::MessageSearch;
+use super::{clock_time, focus_composer, now_ms, use_chat, Chat};
 use crate::api::{Logout, UserMatches};
-use crate::components::{erased, Avatar, SyncHydrate};
+use crate::components::Avatar;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -15,6 +16,7 @@ pub fn Sidebar() -> impl IntoView {
         <aside class="sidebar" aria-label="Chats">
             <Navbar chat />
             <Search chat />
+            <MessageSearch chat />
             <ConversationList chat />
         </aside>
     }
@@ -55,19 +57,31 @@ fn Navbar(chat: Chat) -> impl IntoView {
 fn Search(chat: Chat) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<User>::new());
-    let results = crate::resource::load(
-        move || query.get(),
-        |q| async move {
-            if q.trim().is_empty() {
-                return Ok(UserMatches::default());
+    // The answer for the query as typed last; `None` while there is no query. A plain signal
+    // rather than a resource: the list is never rendered on the server, and resources and
+    // transitions cost the WASM more than this whole search.
+    let found = RwSignal::new(None::<UserMatches>);
+    let asked = StoredValue::new(0u32);
+    let search = move |text: String| {
+        query.set(text.clone());
+        let n = asked.get_value() + 1;
+        asked.set_value(n);
+        if text.trim().is_empty() {
+            found.set(None);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let answer = super::http::people(text).await.unwrap_or_default();
+            // An older query's answer that arrives late is dropped.
+            if asked.get_value() == n {
+                found.set(Some(answer));
             }
-            crate::api::search_users(q).await
-        },
-    );
+        });
+    };
     // `by_keyboard`: the focus then moves on to the message field.
     let show = move |id, by_keyboard: bool| {
         chat.open_conversation(id);
-        query.set(String::new());
+        search(String::new());
         picked.set(Vec::new());
         if by_keyboard {
             focus_composer();
@@ -94,12 +108,49 @@ fn Search(chat: Chat) -> impl IntoView {
         });
     };
     let pick = move |user: User| {
-        picked.update(|p| {
-            if !p.iter().any(|u| u.id == user.id) {
-                p.push(user);
-            }
-        });
-        query.set(String::new());
+        let mut p = picked.write();
+        if !p.iter().any(|u| u.id == user.id) {
+            p.push(user);
+        }
+        drop(p);
+        search(String::new());
+    };
+    let person = move |user: User| {
+        let (direct, grouped) = (user.clone(), user.clone());
+        let name = user.display_name;
+        view! {
+            <li class="result">
+                <button
+                    type="button"
+                    class="person"
+                    on:click=move |ev| open_with(vec![direct.clone()], None, by_keyboard(&ev))
+                >
+                    <Avatar name=name.clone() photo_url=user.photo_url />
+                    <span>{name.clone()}</span>
+                </button>
+                // Said in words: a bare "+" hid how groups are made.
+                <button
+                    type="button"
+                    class="add"
+                    aria-label=format!("Add to a group: {name}")
+                    on:click=move |_| pick(grouped.clone())
+                >
+                    "Add to a group"
+                </button>
+            </li>
+        }
+    };
+    let results = move || {
+        let UserMatches { users, more } = found.get()?;
+        Some(view! {
+            <ul class="search-results" aria-label="Search results">
+                {users.is_empty().then(|| view! { <li class="empty">"No one by that name."</li> })}
+                {users.into_iter().map(person).collect_view()}
+                {more.then(|| view! {
+                    <li class="empty">"More people match: type more of the name."</li>
+                })}
+            </ul>
+        })
     };
     view! {
         <div class="search">
@@ -109,64 +160,16 @@ fn Search(chat: Chat) -> impl IntoView {
                 placeholder="Find a user"
                 autocomplete="off"
                 prop:value=move || query.get()
-                on:input=move |ev| query.set(event_target_value(&ev))
+                on:input=move |ev| search(event_target_value(&ev))
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     // Escape closes the results.
                     if ev.key() == "Escape" && !query.read_untracked().is_empty() {
                         ev.prevent_default();
-                        query.set(String::new());
+                        search(String::new());
                     }
                 }
             />
-            <Transition>
-                {SyncHydrate(move || {
-                    let UserMatches { users: found, more } =
-                        results.get().and_then(Result::ok).unwrap_or_default();
-                    let searching = !query.read().trim().is_empty();
-                    searching
-                        .then(|| {
-                            view! {
-                                <ul class="search-results" aria-label="Search results">
-                                    {if found.is_empty() {
-                                        erased(view! { <li class="empty">"No one by that name."</li> })
-                                    } else {
-                                        erased(found
-                                            .into_iter()
-                                            .map(|user| {
-                                                let (direct, grouped) = (user.clone(), user.clone());
-                                                let name = user.display_name.clone();
-                                                view! {
-                                                    <li class="result">
-                                                        <button
-                                                            type="button"
-                                                            class="person"
-                                                            on:click=move |ev| open_with(vec![direct.clone()], None, by_keyboard(&ev))
-                                                        >
-                                                            <Avatar name=name.clone() photo_url=user.photo_url.clone() />
-                                                            <span>{name.clone()}</span>
-                                                        </button>
-                                                        // Said in words: a bare "+" hid how groups are made.
-                                                        <button
-                                                            type="button"
-                                                            class="add"
-                                                            aria-label=format!("Add to a group: {name}")
-                                                            on:click=move |_| pick(grouped.clone())
-                                                        >
-                                                            "Add to a group"
-                                                        </button>
-                                                    </li>
-                                                }
-                                            })
-                                            .collect_view())
-                                    }}
-                                    {more.then(|| view! {
-                                        <li class="empty">"More people match: type more of the name."</li>
-                                    })}
-                                </ul>
-                            }
-                        })
-                })}
-            </Transition>
+            {results}
             <GroupBuilder picked open_with />
         </div>
     }
@@ -179,61 +182,60 @@ fn GroupBuilder(
     open_with: impl Fn(Vec<User>, Option<String>, bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let title = RwSignal::new(String::new());
-    view! {
-        <Show when=move || !picked.read().is_empty()>
-            {SyncHydrate(view! {
-            <div class="group-builder" role="group" aria-label="New group">
-                <ul class="chips">
-                    <For
-                        each=move || picked.get()
-                        key=|u: &User| u.id
-                        children=move |user: User| {
-                            let id = user.id;
-                            view! {
-                                <li>
-                                    {user.display_name.clone()}
-                                    <button
-                                        type="button"
-                                        aria-label=format!("Remove {}", user.display_name)
-                                        on:click=move |_| picked.update(|p| p.retain(|u| u.id != id))
-                                    >
-                                        "×"
-                                    </button>
-                                </li>
-                            }
-                        }
-                    />
-                </ul>
-                <input
-                    type="text"
-                    aria-label="Group title"
-                    placeholder="Group title (optional)"
-                    maxlength="100"
-                    prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev))
-                />
+    // Redrawn whole on each change: a few chips, and no keyed list or `Show` in the WASM.
+    let chip = move |user: User| {
+        let id = user.id;
+        view! {
+            <li>
+                {user.display_name.clone()}
                 <button
                     type="button"
-                    class="create-group"
-                    disabled=move || picked.read().len() < 2
-                    on:click=move |ev| {
-                        let name = title.get_untracked();
-                        let name = (!name.trim().is_empty()).then_some(name);
-                        open_with(picked.get_untracked(), name, by_keyboard(&ev));
-                        title.set(String::new());
-                    }
+                    aria-label=format!("Remove {}", user.display_name)
+                    on:click=move |_| picked.write().retain(|u| u.id != id)
                 >
-                    "Create group"
+                    "×"
                 </button>
-            </div>
-            })}
-        </Show>
+            </li>
+        }
+    };
+    move || {
+        let people = picked.get();
+        (!people.is_empty()).then(|| {
+            let enough = people.len() >= 2;
+            view! {
+                <div class="group-builder" role="group" aria-label="New group">
+                    <ul class="chips">{people.into_iter().map(chip).collect_view()}</ul>
+                    <input
+                        type="text"
+                        aria-label="Group title"
+                        placeholder="Group title (optional)"
+                        maxlength="100"
+                        prop:value=move || title.get()
+                        on:input=move |ev| title.set(event_target_value(&ev))
+                    />
+                    <button
+                        type="button"
+                        class="create-group"
+                        disabled=!enough
+                        on:click=move |ev| {
+                            let name = title.get_untracked();
+                            let name = (!name.trim().is_empty()).then_some(name);
+                            open_with(picked.get_untracked(), name, by_keyboard(&ev));
+                            title.set(String::new());
+                        }
+                    >
+                        "Create group"
+                    </button>
+                </div>
+            }
+        })
     }
 }
 
 #[component]
 fn ConversationList(chat: Chat) -> impl IntoView {
-    let now = RwSignal::new(super::now_ms());
+    // Effects run once the page is live: the server wrote its times in UTC.
+    Effect::new(|_| super::redraw_times());
     view! {
         <ul class="chats" aria-label="Conversations">
             <For
@@ -255,13 +257,14 @@ fn ConversationList(chat: Chat) -> impl IntoView {
                     let last = conversation.last_message.clone();
                     let preview = last
                         .as_ref()
-                        .map(|m| match (m.deleted, m.text.is_empty() && m.img.is_some()) {
-                            (true, _) => "Message deleted".to_owned(),
-                            (false, true) => "Image".to_owned(),
-                            (false, false) => m.text.clone(),
+                        .map(|m| match (m.deleted, m.text.is_empty(), &m.file) {
+                            (true, _, _) => "Message deleted".to_owned(),
+                            (false, true, Some(file)) => file.name.clone(),
+                            (false, true, None) => "Image".to_owned(),
+                            (false, false, _) => m.text.clone(),
                         })
                         .unwrap_or_default();
-                    let time = last.map(|m| clock_time(m.created_at, now.get_untracked()));
+                    let time = last.map(|m| (m.created_at.as_millis(), clock_time(m.created_at, now_ms())));
                     let unread = conversation.unread_count;
                     let selected = move || chat.open.get() == Some(id);
                     view! {
@@ -293,7 +296,7 @@ fn ConversationList(chat: Chat) -> impl IntoView {
                                     <span class="chat-last">{preview}</span>
                                 </span>
                                 <span class="chat-meta">
-                                    {time.map(|t| view! { <span class="chat-time">{t}</span> })}
+                                    {time.map(|(at, t)| view! { <span class="chat-time" data-at=at>{t}</span> })}
                                     {(unread > 0)
                                         .then(|| {
                                             view! {

@@ -1,6 +1,7 @@
 //! One conversation's messages as the screen shows them: stored ones in `seq` order, then the
 //! ones still on their way.
 
+use super::time::{day_label, local_day};
 use shared::{Message, MessageId};
 use uuid::Uuid;
 
@@ -44,6 +45,9 @@ impl Item {
 pub struct Thread {
     pub items: Vec<Item>,
     pub has_older: bool,
+    /// Opened at an older message (a search result): newer ones are still to load, and live
+    /// ones wait until they are.
+    pub has_newer: bool,
 }
 
 impl Thread {
@@ -109,7 +113,7 @@ impl Thread {
         match self.find(message.id) {
             Some(shown) if shown.rev > message.rev => {}
             Some(_) => self.upsert(message),
-            None if message.seq > self.last_seq() => self.upsert(message),
+            None if message.seq > self.last_seq() && !self.has_newer => self.upsert(message),
             None => {}
         }
     }
@@ -143,5 +147,131 @@ impl Thread {
         self.items
             .iter_mut()
             .find(|i| i.message.id == id && i.status == Status::Sent)
+    }
+}
+
+/// An item as the list shows it: under the one above when the same person sent both within
+/// a few minutes of each other on the same day; `day` names the day a row opens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub item: Item,
+    pub grouped: bool,
+    pub day: Option<String>,
+}
+
+impl Row {
+    pub fn key(&self) -> (Uuid, Status, u32, bool, Option<String>) {
+        let (id, status, version) = self.item.key();
+        (id, status, version, self.grouped, self.day.clone())
+    }
+}
+
+/// How long after one message the next from the same person still belongs to its group.
+const GROUP_MS: i64 = 5 * 60 * 1000;
+
+/// The rows for `items` (in the order shown), with their groups and day separators.
+pub fn rows(items: &[Item], now_ms: f64) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::with_capacity(items.len());
+    let mut previous: Option<(&Message, i64)> = None;
+    for item in items {
+        let at = item.message.created_at.as_millis();
+        let day = local_day(at as f64);
+        let new_day = previous.is_none_or(|(_, d)| d != day);
+        let grouped = !new_day
+            && previous.is_some_and(|(p, _)| {
+                p.sender_id == item.message.sender_id
+                    && (0..=GROUP_MS).contains(&(at - p.created_at.as_millis()))
+            });
+        rows.push(Row {
+            item: item.clone(),
+            grouped,
+            day: new_day.then(|| day_label(at as f64, now_ms)),
+        });
+        previous = Some((&item.message, day));
+    }
+    rows
+}
+
+#[cfg(all(test, not(feature = "hydrate")))]
+mod tests {
+    use super::*;
+    use shared::{ConversationId, Timestamp, UserId};
+
+    const NOW: i64 = 1_796_306_700_000; // 2026-12-03T14:05:00Z
+    const MIN: i64 = 60_000;
+
+    fn item(sender: i64, at: i64) -> Item {
+        let id = Uuid::new_v4();
+        Item {
+            message: Message {
+                id: MessageId(id),
+                conversation_id: ConversationId(Uuid::nil()),
+                seq: 1,
+                sender_id: UserId(sender),
+                client_id: id,
+                text: "hi".into(),
+                img: None,
+                created_at: Timestamp(at),
+                rev: 1,
+                edited_at: None,
+                deleted: false,
+                reply_to: None,
+                reactions: Vec::new(),
+                file: None,
+            },
+            status: Status::Sent,
+            version: 0,
+            mode: Mode::Reading,
+        }
+    }
+
+    fn shape(items: &[Item]) -> Vec<(bool, Option<String>)> {
+        rows(items, NOW as f64)
+            .into_iter()
+            .map(|r| (r.grouped, r.day))
+            .collect()
+    }
+
+    #[test]
+    fn the_same_person_within_five_minutes_is_one_group() {
+        let items = [
+            item(1, NOW - 30 * MIN),
+            item(1, NOW - 26 * MIN),
+            item(1, NOW - 21 * MIN), // 5 min after the one above: still the group
+            item(1, NOW - 15 * MIN), // 6 min: a new group
+            item(2, NOW - 14 * MIN), // someone else
+            item(1, NOW - 13 * MIN),
+        ];
+        assert_eq!(
+            shape(&items),
+            [
+                (false, Some("Today".into())),
+                (true, None),
+                (true, None),
+                (false, None),
+                (false, None),
+                (false, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_day_opens_with_its_name_and_a_new_group() {
+        let midnight = NOW - 14 * 60 * MIN - 5 * MIN; // 2026-12-03T00:00Z
+        let items = [
+            item(1, midnight - 3 * 24 * 60 * MIN),
+            item(1, midnight - 2 * MIN),
+            item(1, midnight + MIN), // within 5 min, but after midnight
+            item(1, midnight + 2 * MIN),
+        ];
+        assert_eq!(
+            shape(&items),
+            [
+                (false, Some("Nov 30, 2026".into())),
+                (false, Some("Yesterday".into())),
+                (false, Some("Today".into())),
+                (true, None),
+            ]
+        );
     }
 }

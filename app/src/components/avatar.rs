@@ -1,6 +1,6 @@
 //! A person's picture, or their initials on a colour of their own when they have none.
 
-use super::erased;
+use leptos::either::Either;
 use leptos::prelude::*;
 
 #[component]
@@ -14,11 +14,11 @@ pub fn Avatar(
         size * 2 / 5
     );
     match photo_url {
-        Some(url) => erased(view! { <img class="avatar" src=url alt="" style=style /> }),
+        Some(url) => Either::Left(view! { <img class="avatar" src=url alt="" style=style /> }),
         None => {
             // Dark enough for white initials (4.5:1) whatever the hue.
             let style = format!("{style};background:hsl({} 45% 32%)", hue(&name));
-            erased(view! {
+            Either::Right(view! {
                 <span class="avatar initials" style=style aria-hidden="true">
                     {initials(&name)}
                 </span>
@@ -30,16 +30,23 @@ pub fn Avatar(
 /// Up to two initials: of the first and last words.
 pub fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
-    let first = |w: &str| {
-        w.chars()
-            .next()
-            .map(|c| c.to_uppercase().collect::<String>())
-            .unwrap_or_default()
-    };
+    let first = |w: &str| upper(w.chars().next().map(String::from).unwrap_or_default());
     match words.as_slice() {
         [] => "?".into(),
         [only] => first(only),
         [head, .., last] => first(head) + &first(last),
+    }
+}
+
+/// Upper case as the browser writes it: Rust's case tables would add kilobytes to the WASM.
+fn upper(text: String) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::JsString::from(text).to_upper_case().into()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        text.to_uppercase()
     }
 }
 

@@ -1,11 +1,12 @@
 //! Sign in and sign up. The forms post to server functions, so they work before the WASM has
 //! arrived; once it has, errors appear next to their fields without a reload.
 
-use super::SignedOut;
+use super::leave_when_signed_in;
 use crate::api::{ApiError, Login, Register};
-use crate::components::{erased, SyncHydrate};
+use crate::components::SyncHydrate;
 use crate::session::use_session;
 use crate::submitted::Submitted;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -15,9 +16,8 @@ pub fn Login() -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();
     let ended = crate::chat::ended_sentence(&crate::address().1);
+    leave_when_signed_in(Signal::from(false));
     SyncHydrate(view! {
-        <SignedOut>
-            {SyncHydrate(view! {
             <main class="auth-page">
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
@@ -51,8 +51,6 @@ pub fn Login() -> impl IntoView {
                     <p>"Don't have an account? " <a href="/register">"Register"</a></p>
                 </div>
             </main>
-            })}
-        </SignedOut>
     })
 }
 
@@ -122,22 +120,19 @@ pub fn Register() -> impl IntoView {
             </form>
         }
     };
+    leave_when_signed_in(avatar.uploading.into());
     SyncHydrate(view! {
-        <SignedOut hold=avatar.uploading>
-            {SyncHydrate(view! {
             <main class="auth-page">
                 <div class="auth-card">
                     <span class="logo">"LetUsChat"</span>
                     <h1>"Welcome to LetUsChat!"</h1>
                     {match refusal {
-                        Some(sentence) => erased(view! { <p class="form-notice" role="status">{sentence}</p> }),
-                        None => erased(form()),
+                        Some(sentence) => Either::Left(view! { <p class="form-notice" role="status">{sentence}</p> }),
+                        None => Either::Right(form()),
                     }}
                     <p>"Already have an account? " <a href="/login">"Sign in"</a></p>
                 </div>
             </main>
-            })}
-        </SignedOut>
     })
 }
 
@@ -192,7 +187,8 @@ mod avatar {
     //! The optional avatar on the sign-up form: a preview as soon as a file is chosen, and the
     //! upload once the account exists.
 
-    use crate::components::{erased, Avatar};
+    use crate::components::Avatar;
+    use leptos::either::Either;
     use leptos::html::Input;
     use leptos::prelude::*;
 
@@ -230,8 +226,8 @@ mod avatar {
                 <div class="field avatar-picker">
                     <label for="field-avatar">
                         {move || match self.preview.get() {
-                            Some(url) => erased(view! { <img class="avatar" src=url alt="Avatar preview" /> }),
-                            None => erased(view! { <Avatar name="+" photo_url={None::<String>} size=40 /> }),
+                            Some(url) => Either::Left(view! { <img class="avatar" src=url alt="Avatar preview" /> }),
+                            None => Either::Right(view! { <Avatar name="+" photo_url={None::<String>} size=40 /> }),
                         }}
                         <span>"Add an avatar"</span>
                     </label>
@@ -283,7 +279,7 @@ mod avatar {
 
     #[cfg(feature = "hydrate")]
     async fn upload(file: web_sys::File) -> Result<(), String> {
-        crate::chat::upload::send_file("PUT", "/api/me/avatar", file, "avatar", |_| {})
+        crate::chat::http::send_file("PUT", "/api/me/avatar", file, "avatar", |_| {})
             .await
             .map(|_| ())
     }

@@ -1,33 +1,34 @@
 //! The chat screen: the sidebar (navbar, search, conversations) beside the open conversation.
 
-use super::SignedIn;
 use crate::chat::panel::ChatPanel;
 use crate::chat::sidebar::Sidebar;
 use crate::chat::{address, Chat};
 use crate::components::{erased, SyncHydrate};
+use crate::session::use_session;
 use leptos::prelude::*;
 use shared::Me;
 
+/// The chat for a signed-in visitor; anyone else goes to the sign-in page. Who is signed in and
+/// their conversations load together, under one `Suspense` (each costs the WASM its code).
 #[component]
 pub fn Home() -> impl IntoView {
-    SyncHydrate(
-        view! { <SignedIn children=Box::new(|me: Me| erased(view! { <ChatScreen me /> })) /> },
-    )
-}
-
-#[component]
-fn ChatScreen(me: Me) -> impl IntoView {
-    let conversations = crate::resource::load(|| (), |_| crate::api::conversations());
-    view! {
+    let session = use_session();
+    let conversations = crate::resource::load(|| (), |_| crate::chat::http::conversations());
+    SyncHydrate(view! {
         <Suspense>
             {SyncHydrate(move || {
-                let me = me.clone();
-                conversations
-                    .get()
-                    .map(move |list| view! { <Loaded me conversations=list.unwrap_or_default() /> })
+                let user = session.user.get()?;
+                let list = conversations.get()?;
+                Some(match user {
+                    Ok(Some(me)) => erased(view! { <Loaded me conversations=list.unwrap_or_default() /> }),
+                    _ => {
+                        crate::go_to("/login");
+                        erased(())
+                    }
+                })
             })}
         </Suspense>
-    }
+    })
 }
 
 #[component]

@@ -8,10 +8,9 @@ mod home;
 pub use auth::{Login, Register};
 pub use home::Home;
 
-use crate::components::{erased, SyncHydrate};
+use crate::components::SyncHydrate;
 use crate::session::use_session;
 use leptos::prelude::*;
-use shared::Me;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -29,50 +28,14 @@ pub fn NotFound() -> impl IntoView {
     })
 }
 
-/// Shows `children` to signed-in visitors and sends everyone else to the sign-in page.
-#[component]
-fn SignedIn(children: Box<dyn Fn(Me) -> AnyView + Send + Sync>) -> impl IntoView {
+/// Sends a visitor who signs in on this page on to the chat, unless `hold` says the page still
+/// has work to finish first. Whoever is signed in already never sees the page: the server sends
+/// them on (see the server's `site::signed_in`). Effects run only in the browser.
+fn leave_when_signed_in(hold: Signal<bool>) {
     let session = use_session();
-    view! {
-        <Suspense>
-            {SyncHydrate(move || {
-                session
-                    .user
-                    .get()
-                    .map(|user| match user {
-                        Ok(Some(me)) => children(me),
-                        _ => {
-                            crate::go_to("/login");
-                            erased(())
-                        }
-                    })
-            })}
-        </Suspense>
-    }
-}
-
-/// Shows `children` to signed-out visitors and sends signed-in ones to the chat, unless `hold`
-/// says the page still has work to finish first.
-#[component]
-fn SignedOut(
-    children: ChildrenFn,
-    #[prop(into, default = Signal::from(false))] hold: Signal<bool>,
-) -> impl IntoView {
-    let session = use_session();
-    view! {
-        <Suspense>
-            {SyncHydrate(move || {
-                session
-                    .user
-                    .get()
-                    .map(|user| match user {
-                        Ok(Some(_)) if !hold.get() => {
-                            crate::go_to("/");
-                            erased(())
-                        }
-                        _ => children(),
-                    })
-            })}
-        </Suspense>
-    }
+    Effect::new(move |_| {
+        if matches!(session.user.get(), Some(Ok(Some(_)))) && !hold.get() {
+            crate::go_to("/");
+        }
+    });
 }

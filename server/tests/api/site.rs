@@ -4,6 +4,7 @@ use std::collections::HashSet;
 both!(spawn_app =>
     the_page_is_rendered_on_the_server,
     signed_out_visitors_are_sent_to_sign_in,
+    signed_in_visitors_are_sent_from_sign_in_to_the_chat,
     the_sign_in_and_sign_up_pages_render_their_forms,
     unknown_pages_are_404_pages,
     server_function_errors_carry_their_status,
@@ -38,7 +39,8 @@ async fn the_page_is_rendered_on_the_server(app: TestApp) {
         r#"aria-label="Conversations""#,
         r#"aria-label="Messages""#,
         r#"aria-label="Message""#,
-        r#"aria-label="Attach image""#,
+        r#"aria-label="Attach file""#,
+        r#"aria-label="Search messages""#,
     ] {
         assert!(html.contains(label), "missing {label}");
     }
@@ -80,6 +82,23 @@ async fn signed_out_visitors_are_sent_to_sign_in(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(stale.headers()["location"], "/login");
+}
+
+async fn signed_in_visitors_are_sent_from_sign_in_to_the_chat(app: TestApp) {
+    let (_, token) = crate::auth::register(&app, "Ana", "ana@example.com").await;
+    for path in ["/login", "/register", "/login?ended=signed_out"] {
+        let response = app.page(path, Some(&token)).await;
+        assert_eq!(response.status(), 302, "{path}");
+        assert_eq!(response.headers()["location"], "/", "{path}");
+    }
+    // A session that is over leaves the pages to the visitor.
+    for path in ["/login", "/register"] {
+        assert_eq!(
+            app.page(path, Some("not.a.token")).await.status(),
+            200,
+            "{path}"
+        );
+    }
 }
 
 async fn the_sign_in_and_sign_up_pages_render_their_forms(app: TestApp) {

@@ -194,6 +194,7 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                 }
                 let room = room.as_ref().expect("prepared");
                 if *scenario == "fanout" {
+                    let cpu_before = server_pid.and_then(proc::cpu_us);
                     let r = fanout::run(
                         &api,
                         room,
@@ -207,6 +208,16 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                     report.insert("fanout_deliveries_per_s".into(), json!(r.deliveries_per_s));
                     report.insert("fanout_p99_ms".into(), json!(r.delivery.p99_ms));
                     report.insert("fanout_ack_p99_ms".into(), json!(r.ack.p99_ms));
+                    // The server's CPU over the whole run (sending, the drain, the catch-up) per
+                    // copy delivered: with the server alone on a core, its cost per delivery.
+                    let cpu = server_pid.and_then(proc::cpu_us).zip(cpu_before);
+                    let per_delivery = cpu.map(|(after, before)| {
+                        after.saturating_sub(before) as f64 / r.deliveries.max(1) as f64
+                    });
+                    report.insert(
+                        "fanout_server_cpu_us_per_delivery".into(),
+                        json!(per_delivery),
+                    );
                     report.insert("fanout".into(), json!(r));
                 } else {
                     let (from, by, max) = (

@@ -1,5 +1,5 @@
 //! The server process seen from outside (Linux `/proc`): which process listens on a port, and
-//! how much memory it holds.
+//! how much memory and CPU time it holds and has used.
 
 use std::fs;
 
@@ -41,6 +41,18 @@ pub fn rss_bytes(pid: u32) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// The CPU time (user and system) a process has used so far, in microseconds.
+pub fn cpu_us(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: count the fields after its closing parenthesis, where
+    // `utime` and `stime` are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf only reads a system constant.
+    let per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(ticks * 1_000_000 / per_s)
 }
 
 /// Raises this process's soft open-files limit to the hard one (each socket is a file).

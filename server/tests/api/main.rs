@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod batching;
 mod bench;
+mod checkpoints;
 mod cli;
 mod connections;
 mod conversation_url;

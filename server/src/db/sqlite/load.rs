@@ -9,7 +9,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Checkpoints run on a connection of their own (see `checkpoint`).
+            .pragma("wal_autocheckpoint", "0");
         if let Some(dir) = options
             .get_filename()
             .parent()
@@ -22,6 +24,7 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&write).await?;
+        let checkpoints = checkpoint::Checkpoints::start(options.clone()).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -35,6 +38,7 @@ impl SqliteStore {
             read,
             messages,
             members: Default::default(),
+            _checkpoints: checkpoints,
         })
     }
 

@@ -3,7 +3,8 @@
 //! WAL lets readers run beside the writer. All writes go through one connection, so they never
 //! wait on each other's locks or fail with SQLITE_BUSY; reads use a small pool of their own.
 //! `synchronous=FULL` makes every commit durable before it returns: an acknowledged message
-//! survives a power cut, not only a crash, at the price of one fsync per commit.
+//! survives a power cut, not only a crash, at the price of one fsync per commit. The writer
+//! never checkpoints the WAL: a task does, beside it (`checkpoint`).
 
 use super::batch::Batcher;
 use super::*;
@@ -21,6 +22,7 @@ pub struct SqliteStore {
     /// New messages, committed in groups by the writer connection.
     messages: Batcher<NewMessage, (Message, Created)>,
     members: members::MemberCache,
+    _checkpoints: checkpoint::Checkpoints,
 }
 
 /// A message's own columns (the quote and the reactions are read apart).
@@ -38,6 +40,7 @@ const SELECT_MESSAGES: &str = "
 mod admin;
 mod attempts;
 mod changes;
+mod checkpoint;
 mod fts;
 mod load;
 pub use load::backup;

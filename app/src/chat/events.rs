@@ -95,12 +95,7 @@ impl Chat {
             .any(|c| c.id == id);
         if !known {
             // A conversation we have not heard of yet: fetch the list again.
-            let chat = *self;
-            leptos::task::spawn_local(async move {
-                if let Ok(list) = super::http::conversations().await {
-                    chat.set_conversations(list);
-                }
-            });
+            self.refresh_list();
             return;
         }
         {

@@ -310,7 +310,7 @@ impl Chat {
             let chat = *self;
             leptos::task::spawn_local(async move {
                 if let Ok(page) = self::http::history(id, None, None).await {
-                    chat.add_page(id, page);
+                    chat.add_page(id, page, Side::Older);
                 }
                 chat.read_open();
             });
@@ -332,7 +332,7 @@ impl Chat {
         let Ok(page) = self::http::history(id, Some(first), None).await else {
             return false;
         };
-        self.add_page(id, page);
+        self.add_page(id, page, Side::Older);
         true
     }
 
@@ -386,20 +386,19 @@ impl Chat {
         let Ok(page) = self::http::history(id, None, Some(last)).await else {
             return false;
         };
-        let mut threads = self.threads.write();
-        let thread = threads.entry(id).or_default();
-        thread.has_newer = page.has_more;
-        for message in page.messages {
-            thread.upsert(message);
-        }
+        self.add_page(id, page, Side::Newer);
         true
     }
 
-    /// Adds a page of older history to a thread.
-    fn add_page(&self, id: ConversationId, page: shared::MessagePage) {
+    /// Adds a page of history to a thread, on the `side` it was read from: whether there is
+    /// more on that side is the page's `has_more`.
+    fn add_page(&self, id: ConversationId, page: shared::MessagePage, side: Side) {
         let mut threads = self.threads.write();
         let thread = threads.entry(id).or_default();
-        thread.has_older = page.has_more;
+        match side {
+            Side::Older => thread.has_older = page.has_more,
+            Side::Newer => thread.has_newer = page.has_more,
+        }
         for message in page.messages {
             thread.upsert(message);
         }
@@ -435,6 +434,13 @@ impl Chat {
         list.push(conversation);
         list.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
     }
+}
+
+/// Which way a page of history was read from what is shown.
+#[derive(Clone, Copy)]
+enum Side {
+    Older,
+    Newer,
 }
 
 pub fn now_ms() -> f64 {

@@ -227,7 +227,7 @@ fn Messages(chat: Chat) -> impl IntoView {
                 on:scroll=on_scroll
             >
                 <For
-                    each=move || rows(&items(), now_ms())
+                    each=move || rows(items(), now_ms())
                     key=Row::key
                     children=move |row: Row| view! { <Bubble chat row seen_seq /> }
                 />

@@ -169,25 +169,26 @@ impl Row {
 /// How long after one message the next from the same person still belongs to its group.
 const GROUP_MS: i64 = 5 * 60 * 1000;
 
-/// The rows for `items` (in the order shown), with their groups and day separators.
-pub fn rows(items: &[Item], now_ms: f64) -> Vec<Row> {
+/// The rows for `items` (in the order shown), with their groups and day separators. Takes the
+/// items by value: the list redraws on every change of the thread, and each item is moved, not
+/// copied again.
+pub fn rows(items: Vec<Item>, now_ms: f64) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::with_capacity(items.len());
-    let mut previous: Option<(&Message, i64)> = None;
+    // The sender, time and day of the row above.
+    let mut previous: Option<(shared::UserId, i64, i64)> = None;
     for item in items {
-        let at = item.message.created_at.as_millis();
+        let (sender, at) = (item.message.sender_id, item.message.created_at.as_millis());
         let day = local_day(at as f64);
-        let new_day = previous.is_none_or(|(_, d)| d != day);
+        let new_day = previous.is_none_or(|(_, _, d)| d != day);
         let grouped = !new_day
-            && previous.is_some_and(|(p, _)| {
-                p.sender_id == item.message.sender_id
-                    && (0..=GROUP_MS).contains(&(at - p.created_at.as_millis()))
-            });
+            && previous
+                .is_some_and(|(by, then, _)| by == sender && (0..=GROUP_MS).contains(&(at - then)));
         rows.push(Row {
-            item: item.clone(),
+            item,
             grouped,
             day: new_day.then(|| day_label(at as f64, now_ms)),
         });
-        previous = Some((&item.message, day));
+        previous = Some((sender, at, day));
     }
     rows
 }
@@ -226,7 +227,7 @@ mod tests {
     }
 
     fn shape(items: &[Item]) -> Vec<(bool, Option<String>)> {
-        rows(items, NOW as f64)
+        rows(items.to_vec(), NOW as f64)
             .into_iter()
             .map(|r| (r.grouped, r.day))
             .collect()

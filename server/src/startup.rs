@@ -237,31 +237,37 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed by this call, not when
+/// the future is first polled: a SIGTERM sent just after "listening on" must stop the server
+/// gracefully, not kill it with the signal's default action.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    async fn received(signal: std::io::Result<Signal>) {
+        match signal {
+            Ok(mut signal) => {
+                signal.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            Err(_) => std::future::pending().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    }
+    let interrupt = received(signal(SignalKind::interrupt()));
+    let terminate = received(signal(SignalKind::terminate()));
+    async move {
+        tokio::select! {
+            () = interrupt => {},
+            () = terminate => {},
+        }
     }
 }
 
-/// The runtime the server runs on. Rendering the app's pages nests deeply (much more so in debug
-/// builds), so worker threads get 8 MiB stacks instead of tokio's 2 MiB; the memory is only
-/// reserved, not used, until needed.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -105,6 +105,21 @@ async fn starts_with_no_configuration_and_stops_on_sigterm() {
     assert!(terminate(&mut child).success());
 }
 
+/// The signal handlers exist before the server says it listens: a SIGTERM sent at once (a
+/// supervisor stopping a service it just started) is a graceful stop, not a kill.
+#[test]
+fn a_sigterm_at_once_after_start_is_a_graceful_stop() {
+    let cwd = tempfile::tempdir().unwrap();
+    for _ in 0..5 {
+        let (mut child, _) = start(&mut server(
+            cwd.path(),
+            &[("LETUSCHAT_ADDR", "127.0.0.1:0")],
+        ));
+        let status = terminate(&mut child);
+        assert!(status.success(), "graceful stop exits 0, got {status}");
+    }
+}
+
 #[tokio::test]
 async fn serves_postgres_when_database_url_says_so() {
     let database = TestDatabase::new(Backend::Postgres).await;

@@ -163,8 +163,10 @@ impl Tracker {
 }
 
 /// Sends `rate` messages per second for `duration`, then waits up to `drain` for stragglers.
+/// With several servers (processes sharing one database), the people connect to them in turn,
+/// so most copies cross from one process to another; history is read from the first.
 pub async fn run(
-    api: &Api,
+    servers: &[Api],
     room: &Room,
     rate: f64,
     duration: Duration,
@@ -174,8 +176,10 @@ pub async fn run(
     let members = room.conversations.first().map_or(0, |c| c.1.len());
     let tag = crate::users::run_tag();
 
-    let sockets: Vec<Socket> = stream::iter(&room.people)
-        .map(|p| api.connect(&p.token, None))
+    let api = &servers[0];
+    let server_of = |person: usize| &servers[person % servers.len()];
+    let sockets: Vec<Socket> = stream::iter(room.people.iter().enumerate())
+        .map(|(i, p)| server_of(i).connect(&p.token, None))
         .buffered(32)
         .try_collect()
         .await?;
@@ -209,11 +213,11 @@ pub async fn run(
 
     let mut writers = Vec::new();
     let mut readers = Vec::new();
-    for (socket, person) in sockets.into_iter().zip(&room.people) {
+    for (i, (socket, person)) in sockets.into_iter().zip(&room.people).enumerate() {
         let (tx, rx) = mpsc::unbounded_channel();
         writers.push(tx);
         let member = Member {
-            api: api.clone(),
+            api: server_of(i).clone(),
             token: person.token.clone(),
             tracker: tracker.clone(),
         };
@@ -467,7 +471,7 @@ async fn stored_copies(api: &Api, room: &Room, tracker: &Tracker) -> Result<(Vec
 /// a copy comes late or anything is lost, duplicated or refused; returns every step and the
 /// highest rate that held.
 pub async fn knee(
-    api: &Api,
+    servers: &[Api],
     room: &Room,
     rates: impl Iterator<Item = f64>,
     step: Duration,
@@ -476,7 +480,7 @@ pub async fn knee(
     let mut held = None;
     let mut steps = Vec::new();
     for rate in rates {
-        let result = run(api, room, rate, step, Duration::from_secs(5)).await?;
+        let result = run(servers, room, rate, step, Duration::from_secs(5)).await?;
         // Held: on time, and nobody let go or caught up late.
         let ok = result.delivery.p99_ms <= limit_ms
             && result.late == 0

@@ -18,6 +18,8 @@ options (defaults):
   --conversations 100    fanout/knee: groups
   --members 10           fanout/knee: people per group
   --rate 2000            fanout: messages offered per second
+  --also-url URL         fanout/knee: a second server on the same database; people alternate
+                         between the two (--url's server CPU only is reported)
   --duration 10          fanout: seconds of sending
   --from 1000 --by 1000 --max-rate 20000 --step 5 --limit-ms 100    knee
   --clients 8 --seconds 5 --search-users 100000    http (seeds users with `server seed-users`)
@@ -193,10 +195,15 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                     );
                 }
                 let room = room.as_ref().expect("prepared");
+                // A second process on the same database: the people connect to both in turn.
+                let mut servers = vec![api.clone()];
+                if let Some(url) = args.options.get("also-url") {
+                    servers.push(Api::new(url).await?);
+                }
                 if *scenario == "fanout" {
                     let cpu_before = server_pid.and_then(proc::cpu_us);
                     let r = fanout::run(
-                        &api,
+                        &servers,
                         room,
                         args.get("rate", 2000.0)?,
                         args.seconds("duration", 10.0)?,
@@ -229,7 +236,7 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                         .map(move |i| from + by * i as f64)
                         .take_while(move |r| *r <= max);
                     let (held, steps) = fanout::knee(
-                        &api,
+                        &servers,
                         room,
                         rates,
                         args.seconds("step", 5.0)?,

@@ -4,6 +4,7 @@ use crate::auth::AuthUser;
 use crate::changes;
 use crate::error::AppError;
 use crate::messaging::{self, Outgoing};
+use crate::realtime::hub::serialize;
 use crate::realtime::ConnId;
 use crate::state::AppState;
 use axum::extract::ws::Utf8Bytes;
@@ -16,13 +17,27 @@ use uuid::Uuid;
 /// At most one `typing` relayed per conversation in this time, however often a client sends it.
 const TYPING_EVERY: Duration = Duration::from_secs(2);
 
-/// What the connection does after an event.
+/// What the connection does after an event. Small, with a reply already serialised: it is
+/// held while the connection writes, so its size is paid by every connection's task.
 pub enum Step {
     Nothing,
     Send(Utf8Bytes),
-    Reply(ServerMsg),
+    /// `ack` marks the answer to a stored change or message, for the metrics.
+    Reply {
+        frame: Utf8Bytes,
+        ack: bool,
+    },
     Ping,
     Close(CloseCode, &'static str),
+}
+
+impl Step {
+    pub fn reply(msg: ServerMsg) -> Step {
+        Step::Reply {
+            ack: matches!(msg, ServerMsg::Ack { .. }),
+            frame: serialize(&msg),
+        }
+    }
 }
 
 /// The signed-in person behind one connection, and what the frames need to remember.
@@ -47,7 +62,7 @@ impl Client {
     pub async fn handle(&mut self, frame: ClientMsg) -> Step {
         let (state, me) = (&self.state, &self.me);
         match frame {
-            ClientMsg::Ping => Step::Reply(ServerMsg::Pong),
+            ClientMsg::Ping => Step::reply(ServerMsg::Pong),
             ClientMsg::Send {
                 client_id,
                 conversation_id,
@@ -65,8 +80,8 @@ impl Client {
                     file,
                 };
                 match messaging::send(state, me, out, Some(self.conn)).await {
-                    Ok((message, _)) => Step::Reply(ServerMsg::Ack { client_id, message }),
-                    Err(e) => Step::Reply(from_error(&e, Some(client_id))),
+                    Ok((message, _)) => Step::reply(ServerMsg::Ack { client_id, message }),
+                    Err(e) => Step::reply(from_error(&e, Some(client_id))),
                 }
             }
             ClientMsg::Edit {
@@ -136,7 +151,7 @@ impl Client {
             } => match messaging::mark_read(state, me, conversation_id, seq).await {
                 // The reader's connections, this one included, hear of it through the fan-out.
                 Ok(_) => Step::Nothing,
-                Err(e) => Step::Reply(from_error(&e, None)),
+                Err(e) => Step::reply(from_error(&e, None)),
             },
             ClientMsg::Typing { conversation_id } => {
                 let now = Instant::now();
@@ -152,7 +167,7 @@ impl Client {
                         self.typing.insert(conversation_id, now);
                         Step::Nothing
                     }
-                    Err(e) => Step::Reply(from_error(&e, None)),
+                    Err(e) => Step::reply(from_error(&e, None)),
                 }
             }
         }
@@ -162,7 +177,7 @@ impl Client {
 /// A change frame's answer: `ack` with the message as it is now, or the error, both carrying
 /// the frame's `client_id` (as for `send`).
 fn acked(client_id: Uuid, result: Result<shared::Message, AppError>) -> Step {
-    Step::Reply(match result {
+    Step::reply(match result {
         Ok(message) => ServerMsg::Ack { client_id, message },
         Err(e) => from_error(&e, Some(client_id)),
     })

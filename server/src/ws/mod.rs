@@ -36,11 +36,20 @@ async fn upgrade(
     let upgrade =
         upgrade.map_err(|_| AppError::BadRequest("Connect with a WebSocket upgrade.".into()))?;
     Ok(upgrade
-        .read_buffer_size(4 * 1024)
+        // Filled (zeroed) whole before each read, so it is resident in every idle connection;
+        // a frame longer than this takes several reads.
+        .read_buffer_size(1024)
         // Frames gather up to this before a write; a flush sends them at once anyway.
         .write_buffer_size(8 * 1024)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| connection::run(socket, state, me)))
+        // Boxed: the closure is kept in the connection's task as long as the socket is open.
+        .on_upgrade({
+            let parts = Box::new((state, me));
+            move |socket| {
+                let (state, me) = *parts;
+                connection::run(socket, state, me)
+            }
+        }))
 }

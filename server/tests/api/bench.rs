@@ -40,7 +40,7 @@ async fn loadgen_accounts_for_every_message(app: TestApp) {
     let people = loadgen::users::register(&api, "t", 6).await.unwrap();
     let room = loadgen::fanout::prepare(&api, &people, 4, 3).await.unwrap();
     let r = loadgen::fanout::run(
-        &api,
+        std::slice::from_ref(&api),
         &room,
         200.0,
         Duration::from_secs(1),
@@ -62,6 +62,43 @@ async fn loadgen_accounts_for_every_message(app: TestApp) {
     assert!(r.reached_everyone);
     assert_eq!(r.delivery.count, 400);
     assert_eq!(r.ack.count, 200);
+}
+
+/// Two processes on one PostgreSQL database, the people connected to them in turn: most copies
+/// cross from one process to the other, and every one is still accounted for.
+#[tokio::test]
+async fn loadgen_accounts_across_two_processes() {
+    let first = spawn_app(crate::helpers::Backend::Postgres).await;
+    let second = first.twin().await;
+    let servers = [
+        Api::new(&first.at("")).await.unwrap(),
+        Api::new(&second.at("")).await.unwrap(),
+    ];
+    let people = loadgen::users::register(&servers[0], "two", 8)
+        .await
+        .unwrap();
+    let room = loadgen::fanout::prepare(&servers[0], &people, 4, 4)
+        .await
+        .unwrap();
+    let r = loadgen::fanout::run(
+        &servers,
+        &room,
+        100.0,
+        Duration::from_secs(1),
+        Duration::from_secs(20),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.sent, r.acked), (100, 100));
+    // Three members and the ack each, live or (on a loaded machine) caught up from history.
+    assert_eq!(r.deliveries + r.late, 100 * 4, "{r:?}");
+    assert_eq!(
+        (r.lost, r.duplicated, r.errors),
+        (0, 0, 0),
+        "{:?}",
+        r.first_error
+    );
+    assert!(r.reached_everyone);
 }
 
 async fn loadgen_holds_idle_connections(app: TestApp) {

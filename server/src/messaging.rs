@@ -15,8 +15,9 @@ use uuid::Uuid;
 
 pub const HISTORY_DEFAULT: i64 = 50;
 pub const HISTORY_MAX: i64 = 100;
-/// More members than a chat screen can sensibly show.
-pub const GROUP_MAX_MEMBERS: usize = 100;
+/// People in one group, its creator included: a large team or a class. Every member is listed
+/// in the conversation itself (about 100 KB at this size).
+pub const GROUP_MAX_MEMBERS: usize = 1000;
 
 pub async fn create_conversation(
     state: &AppState,
@@ -39,7 +40,7 @@ pub async fn create_conversation(
     if others.len() >= GROUP_MAX_MEMBERS {
         return Err(AppError::field(
             "member_ids",
-            "A group holds at most 100 people.",
+            "A group holds at most 1,000 people.",
         ));
     }
     let title = validate::title(req.title.as_deref()).map_err(|e| AppError::field("title", e))?;

@@ -69,6 +69,7 @@ both!(spawn_app =>
     blank_and_oversized_messages_are_refused,
     the_list_is_most_recent_first_with_unread_counts,
     outsiders_get_404_everywhere_and_change_nothing,
+    a_group_holds_a_thousand_people,
 );
 
 async fn a_direct_conversation_is_made_once_and_then_found(app: TestApp) {
@@ -458,4 +459,50 @@ async fn outsiders_get_404_everywhere_and_change_nothing(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(eve_list["conversations"], json!([]));
+}
+
+/// Up to 1,000 people in a group, the creator included; one more is refused and makes nothing.
+async fn a_group_holds_a_thousand_people(app: TestApp) {
+    let (_, token) = person(&app, "Ana").await;
+    let seeded: Vec<_> = (0..1000)
+        .map(|i| crate::storage::new_user(&format!("member{i}@example.com"), &format!("M {i}")))
+        .collect();
+    assert_eq!(app.db().create_users(&seeded).await.unwrap(), 1000);
+    let mut ids = Vec::new();
+    for new in &seeded {
+        ids.push(
+            app.db()
+                .user_by_email(&new.email)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+                .0,
+        );
+    }
+    let refused = post(
+        &app,
+        &token,
+        "/api/conversations",
+        json!({"member_ids": ids, "title": "Too many"}),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error_of(refused).await.fields.unwrap()["member_ids"],
+        "A group holds at most 1,000 people."
+    );
+    let list: Value = get(&app, &token, "/api/conversations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["conversations"], json!([]), "nothing made");
+    let group = start(&app, &token, &ids[..999], Some("Everyone")).await;
+    let made: Value = get(&app, &token, &format!("/api/conversations/{group}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(made["members"].as_array().unwrap().len(), 1000);
 }

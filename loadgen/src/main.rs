@@ -202,6 +202,7 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                 }
                 if *scenario == "fanout" {
                     let cpu_before = server_pid.and_then(proc::cpu_us);
+                    let postgres_before = proc::command_cpu_us("postgres");
                     let r = fanout::run(
                         &servers,
                         room,
@@ -224,6 +225,15 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                     report.insert(
                         "fanout_server_cpu_us_per_delivery".into(),
                         json!(per_delivery),
+                    );
+                    // PostgreSQL's own CPU beside it, when it runs on this machine (whatever
+                    // database the server uses: compare with the server's figure only on one).
+                    let postgres = proc::command_cpu_us("postgres").zip(postgres_before);
+                    report.insert(
+                        "fanout_postgres_cpu_us_per_delivery".into(),
+                        json!(postgres.map(|(after, before)| {
+                            after.saturating_sub(before) as f64 / r.deliveries.max(1) as f64
+                        })),
                     );
                     report.insert("fanout".into(), json!(r));
                 } else {

@@ -20,7 +20,7 @@ options (defaults):
   --rate 2000            fanout: messages offered per second
   --also-url URL         fanout/knee: a second server on the same database; people alternate
                          between the two (--url's server CPU only is reported)
-  --duration 10          fanout: seconds of sending
+  --duration 60          fanout: seconds of sending (a periodic stall cannot hide in 60 s)
   --from 1000 --by 1000 --max-rate 20000 --step 5 --limit-ms 100    knee
   --clients 8 --seconds 5 --search-users 100000    http (seeds users with `server seed-users`)
   --server-bin PATH      http/start: the server binary (default: next to loadgen)
@@ -207,7 +207,7 @@ async fn run(args: &Args) -> Result<Map<String, Value>> {
                         &servers,
                         room,
                         args.get("rate", 2000.0)?,
-                        args.seconds("duration", 10.0)?,
+                        args.seconds("duration", 60.0)?,
                         Duration::from_secs(10),
                     )
                     .await?;

@@ -32,6 +32,16 @@ pub async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// The person behind `token` has no conversation: a refused request made nothing.
+async fn assert_none_made(app: &TestApp, token: &str) {
+    let list: Value = get(app, token, "/api/conversations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["conversations"], json!([]), "nothing made");
+}
+
 /// Starts (or finds) a conversation with `members`; returns its id.
 pub async fn start(app: &TestApp, token: &str, members: &[i64], title: Option<&str>) -> String {
     let response = post(
@@ -152,12 +162,7 @@ async fn conversation_requests_are_validated(app: TestApp) {
         );
         assert!(error_of(response).await.fields.unwrap().contains_key(field));
     }
-    let list: Value = get(&app, &token, "/api/conversations")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["conversations"], json!([]), "nothing made");
+    assert_none_made(&app, &token).await;
     let unauthenticated = app
         .client
         .get(app.at("/api/conversations"))
@@ -492,12 +497,7 @@ async fn a_group_holds_a_thousand_people(app: TestApp) {
         error_of(refused).await.fields.unwrap()["member_ids"],
         "A group holds at most 1,000 people."
     );
-    let list: Value = get(&app, &token, "/api/conversations")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["conversations"], json!([]), "nothing made");
+    assert_none_made(&app, &token).await;
     let group = start(&app, &token, &ids[..999], Some("Everyone")).await;
     let made: Value = get(&app, &token, &format!("/api/conversations/{group}"))
         .await

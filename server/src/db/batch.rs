@@ -1,11 +1,13 @@
 //! Group commit. Writes of one kind that arrive together share a transaction, so a burst of N
 //! messages costs one commit (one fsync) instead of N, and each caller still hears back only
-//! after the commit that holds its write. Under light load a batch is one write, as before.
+//! after the commit that holds its write. A batcher may also wait a moment (`linger`) before a
+//! batch that is not full, so that a steady trickle shares commits too.
 
 use super::{Created, DbError, DbResult, NewMessage};
 use shared::Message;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -17,8 +19,9 @@ pub struct Batcher<T, R> {
 
 impl<T: Send + 'static, R: Send + 'static> Batcher<T, R> {
     /// Starts the task that runs `write` on up to `max` waiting items at a time; `write`
-    /// answers for each item, in order.
-    pub fn spawn<F, Fut>(max: usize, write: F) -> Self
+    /// answers for each item, in order. A batch that is not full waits `linger` for more first
+    /// (zero: never waits).
+    pub fn spawn<F, Fut>(max: usize, linger: Duration, write: F) -> Self
     where
         F: Fn(Vec<T>) -> Fut + Send + 'static,
         Fut: Future<Output = Vec<DbResult<R>>> + Send,
@@ -27,6 +30,13 @@ impl<T: Send + 'static, R: Send + 'static> Batcher<T, R> {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(max);
             while queue.recv_many(&mut batch, max).await > 0 {
+                if batch.len() < max && !linger.is_zero() {
+                    tokio::time::sleep(linger).await;
+                    while batch.len() < max {
+                        let Ok(job) = queue.try_recv() else { break };
+                        batch.push(job);
+                    }
+                }
                 let (items, replies): (Vec<T>, Vec<_>) = batch.drain(..).unzip();
                 let results = write(items).await;
                 for (reply, result) in replies.into_iter().zip(results) {
@@ -67,4 +77,43 @@ pub fn answers(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A batcher whose write records the batches it was given and answers each item with itself.
+    fn recording(linger: Duration) -> (Arc<Batcher<u32, u32>>, Arc<Mutex<Vec<Vec<u32>>>>) {
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let seen = batches.clone();
+        let batcher = Batcher::spawn(8, linger, move |items: Vec<u32>| {
+            seen.lock().unwrap().push(items.clone());
+            async move { items.into_iter().map(Ok).collect() }
+        });
+        (Arc::new(batcher), batches)
+    }
+
+    #[tokio::test]
+    async fn an_item_that_comes_while_a_batch_lingers_shares_its_commit() {
+        let (batcher, batches) = recording(Duration::from_millis(500));
+        let first = tokio::spawn({
+            let batcher = batcher.clone();
+            async move { batcher.submit(1).await }
+        });
+        // The batcher has taken the first item and is waiting for more.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(batcher.submit(2).await.unwrap(), 2);
+        assert_eq!(first.await.unwrap().unwrap(), 1);
+        assert_eq!(*batches.lock().unwrap(), vec![vec![1, 2]]);
+    }
+
+    #[tokio::test]
+    async fn without_linger_a_lone_item_is_written_at_once() {
+        let (batcher, batches) = recording(Duration::ZERO);
+        assert_eq!(batcher.submit(1).await.unwrap(), 1);
+        assert_eq!(batcher.submit(2).await.unwrap(), 2);
+        assert_eq!(*batches.lock().unwrap(), vec![vec![1], vec![2]]);
+    }
 }

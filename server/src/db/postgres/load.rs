@@ -11,7 +11,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        let messages = Batcher::spawn(send::BATCH, {
+        let messages = Batcher::spawn(send::BATCH, Duration::ZERO, {
             let pool = pool.clone();
             move |batch| send::insert_messages(pool.clone(), batch)
         });

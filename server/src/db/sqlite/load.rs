@@ -19,17 +19,21 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
         }
+        // No ping before each use: a connection to a local file does not go stale, and each ping
+        // is a round trip to the connection's thread.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&write).await?;
         let checkpoints = checkpoint::Checkpoints::start(options.clone()).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
-        let messages = Batcher::spawn(send::BATCH, {
+        let messages = Batcher::spawn(send::BATCH, send::LINGER, {
             let write = write.clone();
             move |batch| send::insert_messages(write.clone(), batch)
         });

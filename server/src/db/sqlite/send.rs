@@ -12,6 +12,12 @@ use std::sync::LazyLock;
 /// At most this many messages share a commit.
 pub const BATCH: usize = 256;
 
+/// How long a batch that is not full waits for more messages. Each commit writes every page it
+/// changed to the WAL (several index pages per message) and fsyncs; at 1,000 messages a second
+/// most commits held one message (docs/BENCHMARKS.md, "Commits that wait a millisecond"). A
+/// send's ack comes 1-2 ms later (the timer's resolution).
+pub const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+
 type Sent = DbResult<(Message, Created)>;
 
 /// One answer per message, in order. When anything but a refusal fails, the batch is rolled back

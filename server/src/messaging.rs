@@ -2,7 +2,7 @@
 //! WebSocket frames both call these, so a message sent either way behaves the same.
 
 use crate::auth::AuthUser;
-use crate::db::{Created, HistoryQuery, NewMessage};
+use crate::db::{Created, HistoryQuery, NewMessage, Stored};
 use crate::error::{AppError, AppResult};
 use crate::realtime::ConnId;
 use crate::state::AppState;
@@ -229,7 +229,11 @@ pub async fn send(
         reply_to: out.reply_to,
         file,
     };
-    let (mut message, created) = state.db.insert_message(new).await?;
+    let Stored {
+        mut message,
+        created,
+        members,
+    } = state.db.store_message(new).await?;
     // The batch stores rows; a quote, or a repeat's later changes, are read back (rare).
     if created == Created::Existing || (message.reply_to.is_none() && out.reply_to.is_some()) {
         let ids = [message.id];
@@ -241,7 +245,10 @@ pub async fn send(
     if created == Created::New {
         state.metrics.message_stored();
         // After the commit: nobody hears of a message that might still be lost.
-        let members = state.db.member_ids(message.conversation_id).await?;
+        let members = match members {
+            Some(members) => members,
+            None => state.db.member_ids(message.conversation_id).await?,
+        };
         state.fanout.message(&members, &message, from);
         state
             .fanout

@@ -141,6 +141,16 @@ pub struct HistoryQuery {
     pub limit: i64,
 }
 
+/// A message the store took (see [`Store::store_message`]).
+#[derive(Debug)]
+pub struct Stored {
+    pub message: Message,
+    pub created: Created,
+    /// For a new message, its conversation's members when the store read them in the same
+    /// trip as the insert (PostgreSQL does); `None`: ask `member_ids`.
+    pub members: Option<Vec<UserId>>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {
     New,
@@ -248,7 +258,12 @@ pub trait Store:
     /// (sender, client_id): a repeat returns the first message and `Created::Existing`.
     /// `NotFound` when the sender is not a member; `UploadGone` (`FileGone`) when `img`
     /// (`file`) names no upload of the sender's (any more).
-    async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)>;
+    async fn store_message(&self, new: NewMessage) -> DbResult<Stored>;
+    /// `store_message`, without the members.
+    async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
+        let stored = self.store_message(new).await?;
+        Ok((stored.message, stored.created))
+    }
     /// The message at `seq`, if there is one.
     async fn message_at(&self, id: ConversationId, seq: i64) -> DbResult<Option<Message>>;
     /// `(messages, has_more)`; `has_more` tells whether more lie beyond the page in the

@@ -1,12 +1,13 @@
 //! Group commit: messages stored together must behave exactly as messages stored one by one.
 
 use crate::helpers::both;
-use crate::storage::{new_user, store, Fixture};
-use server::db::{Created, DbError, HistoryQuery, NewMessage};
+use crate::storage::{new_user, store, users, Fixture};
+use server::db::{Created, DbError, HistoryQuery, NewMessage, Stored};
 use shared::UserId;
 use uuid::Uuid;
 
 both!(store => a_burst_keeps_order_idempotency_and_membership);
+both!(store => members_read_with_a_batch_are_those_at_its_commit);
 
 async fn a_burst_keeps_order_idempotency_and_membership(f: Fixture) {
     let mut ids = Vec::new();
@@ -86,4 +87,61 @@ async fn a_burst_keeps_order_idempotency_and_membership(f: Fixture) {
     // The sender's own messages count as read.
     let conversation = f.db.conversation(group, a).await.unwrap().unwrap();
     assert_eq!(conversation.unread_count, 0);
+}
+
+async fn members_read_with_a_batch_are_those_at_its_commit(f: Fixture) {
+    let ids = users(&f.db, 4).await;
+    let group =
+        f.db.create_group(ids[0], &[ids[1], ids[2]], None)
+            .await
+            .unwrap();
+    let other = f.db.create_group(ids[1], &[ids[3]], None).await.unwrap();
+    let send = |conversation_id, sender_id| NewMessage {
+        conversation_id,
+        sender_id,
+        client_id: Uuid::new_v4(),
+        text: "hello".into(),
+        img: None,
+        reply_to: None,
+        file: None,
+    };
+    f.db.leave(group, ids[2]).await.unwrap();
+    // Several messages in two conversations at once, so that they share batches.
+    let burst: Vec<NewMessage> = (0..20)
+        .map(|i| {
+            if i % 2 == 0 {
+                send(group, ids[0])
+            } else {
+                send(other, ids[3])
+            }
+        })
+        .collect();
+    let results = futures_util::future::join_all(burst.iter().cloned().map(|m| {
+        let db = f.db.clone();
+        async move { db.store_message(m).await.unwrap() }
+    }))
+    .await;
+    for Stored {
+        message,
+        created,
+        members,
+    } in &results
+    {
+        assert_eq!(*created, Created::New);
+        let now = f.db.member_ids(message.conversation_id).await.unwrap();
+        let expected = if message.conversation_id == group {
+            vec![ids[0], ids[1]]
+        } else {
+            vec![ids[1], ids[3]]
+        };
+        assert_eq!(now, expected);
+        match members {
+            Some(members) => assert_eq!(*members, expected, "the one who left is not told"),
+            // SQLite leaves them to its member cache.
+            None => assert_eq!(f.db.backend(), "sqlite"),
+        }
+    }
+    // A repeat is not delivered again, so it carries no members.
+    let again = f.db.store_message(burst[0].clone()).await.unwrap();
+    assert_eq!((again.created, again.members), (Created::Existing, None));
 }

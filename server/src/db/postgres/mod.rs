@@ -14,7 +14,7 @@ use std::time::Duration;
 pub struct PgStore {
     pool: PgPool,
     /// New messages, committed in groups.
-    messages: Batcher<NewMessage, (Message, Created)>,
+    messages: Batcher<NewMessage, Stored>,
 }
 
 /// A message's own columns (the quote and the reactions are read apart).
@@ -333,7 +333,7 @@ impl Store for PgStore {
         Ok(row.is_some())
     }
 
-    async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
+    async fn store_message(&self, new: NewMessage) -> DbResult<Stored> {
         self.messages.submit(new).await
     }
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 /// against 5,000 msg/s and below).
 pub const BATCH: usize = 128;
 
-type Sent = DbResult<(Message, Created)>;
+type Sent = DbResult<Stored>;
 
 /// One answer per message, in order. When anything but a refusal fails, the batch is rolled back
 /// and each message is stored alone, so that one bad write cannot fail its neighbours.
@@ -31,7 +31,8 @@ pub async fn insert_messages(pool: PgPool, batch: Vec<NewMessage>) -> Vec<Sent> 
 /// (the first of any repeats) whose images' and files' uploads still exist, raises each conversation's seq
 /// and its change number (`rev`) by how many it gets, numbers them in arrival order, inserts them
 /// and marks them read by
-/// their senders. The uploads are locked (`KEY SHARE`) until the commit, so the sweep of unused
+/// their senders; the first row of each conversation carries its members, so that delivering
+/// needs no second query. The uploads are locked (`KEY SHARE`) until the commit, so the sweep of unused
 /// uploads cannot delete one that a message in flight refers to (`uploads.rs`).
 const SEND_ALL: &str = "
     WITH input AS (
@@ -78,7 +79,12 @@ const SEND_ALL: &str = "
           FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM inserted GROUP BY 1, 2) s
          WHERE u.conversation_id = s.conversation_id AND u.user_id = s.sender_id
     )
-    SELECT (SELECT count(*) FROM numbered) AS planned, inserted.* FROM inserted";
+    SELECT (SELECT count(*) FROM numbered) AS planned, i.*,
+           CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.seq) = 1
+                THEN (SELECT array_agg(u.user_id ORDER BY u.user_id) FROM user_conversations u
+                       WHERE u.conversation_id = i.conversation_id)
+           END AS members
+      FROM inserted i";
 
 async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> {
     let column = |f: fn(&NewMessage) -> Uuid| batch.iter().map(f).collect::<Vec<Uuid>>();
@@ -119,14 +125,27 @@ async fn insert_all(pool: &PgPool, batch: &[NewMessage]) -> DbResult<Vec<Sent>> 
         }
     }
     let mut stored: HashMap<(i64, Uuid), Message> = HashMap::new();
+    let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
     for row in &rows {
         let message = message(row)?;
+        if let Some(ids) = row.try_get::<Option<Vec<i64>>, _>("members")? {
+            members.insert(
+                message.conversation_id,
+                ids.into_iter().map(UserId).collect(),
+            );
+        }
         stored.insert((message.sender_id.0, message.client_id), message);
     }
     let mut results = Vec::with_capacity(batch.len());
     for (new, answer) in batch.iter().zip(answers(batch, &stored)) {
         results.push(match answer {
-            Some(sent) => Ok(sent),
+            Some((message, created)) => Ok(Stored {
+                members: (created == Created::New)
+                    .then(|| members.get(&message.conversation_id).cloned())
+                    .flatten(),
+                message,
+                created,
+            }),
             None => existing(&mut tx, new).await,
         });
     }
@@ -145,10 +164,19 @@ async fn existing(tx: &mut Transaction<'_, Postgres>, new: &NewMessage) -> Sent 
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(row) = row {
-        return Ok((message(&row)?, Created::Existing));
+        return Ok(without_members(message(&row)?, Created::Existing));
     }
     lock_uploads(tx, new).await?;
     Err(DbError::NotFound)
+}
+
+/// A message stored (or found) on a path that did not read the members.
+fn without_members(message: Message, created: Created) -> Stored {
+    Stored {
+        message,
+        created,
+        members: None,
+    }
 }
 
 /// The name of the upload a message's image or file URL points to.
@@ -210,7 +238,7 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
         row.as_ref().map(message).transpose()
     };
     if let Some(first) = existing().await? {
-        return Ok((first, Created::Existing));
+        return Ok(without_members(first, Created::Existing));
     }
     let mut tx = pool.begin().await?;
     let (file_name, file_type, file_bytes) = lock_uploads(&mut tx, &new).await?;
@@ -252,7 +280,7 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
         // with the first message.
         tx.rollback().await?;
         let first = existing().await?.ok_or(DbError::NotFound)?;
-        return Ok((first, Created::Existing));
+        return Ok(without_members(first, Created::Existing));
     };
     // The sender has read what they wrote.
     sqlx::query(
@@ -264,5 +292,5 @@ async fn insert_alone(pool: &PgPool, new: NewMessage) -> Sent {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok((message(&row)?, Created::New))
+    Ok(without_members(message(&row)?, Created::New))
 }

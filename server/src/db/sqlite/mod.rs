@@ -396,8 +396,14 @@ impl Store for SqliteStore {
         Ok(row.is_some())
     }
 
-    async fn insert_message(&self, new: NewMessage) -> DbResult<(Message, Created)> {
-        self.messages.submit(new).await
+    async fn store_message(&self, new: NewMessage) -> DbResult<Stored> {
+        // The members come from the cache (`member_ids`), not from the writer.
+        let (message, created) = self.messages.submit(new).await?;
+        Ok(Stored {
+            message,
+            created,
+            members: None,
+        })
     }
 
     async fn messages(

@@ -84,8 +84,10 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    type Batches = Arc<Mutex<Vec<Vec<u32>>>>;
+
     /// A batcher whose write records the batches it was given and answers each item with itself.
-    fn recording(linger: Duration) -> (Arc<Batcher<u32, u32>>, Arc<Mutex<Vec<Vec<u32>>>>) {
+    fn recording(linger: Duration) -> (Arc<Batcher<u32, u32>>, Batches) {
         let batches = Arc::new(Mutex::new(Vec::new()));
         let seen = batches.clone();
         let batcher = Batcher::spawn(8, linger, move |items: Vec<u32>| {
